@@ -1,0 +1,1 @@
+"""Code the four services share: settings, database, auth, audit, CPR, queue, notifications, errors."""

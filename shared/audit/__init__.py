@@ -1,0 +1,1 @@
+"""Audit log of access to personal data (append-only, hash-chained)."""

@@ -1,0 +1,60 @@
+"""The task worker: in-process relay and consumers on the embedded default, else a Celery worker plus relay."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from shared.logging import configure_logging
+from shared.queue.celery_app import TASK_MODULES
+from shared.queue.outbox import QUEUES
+from shared.queue.relay import run_forever
+from shared.settings import get_settings
+
+
+def main() -> int:
+    settings = get_settings()
+    configure_logging("worker", level=settings.log_level, json=settings.log_json)
+    if settings.worker_nice:
+        # Background work yields the CPU to request handling on a shared node (docs/configuration.md).
+        os.nice(settings.worker_nice)
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    celery: subprocess.Popen[bytes] | None = None
+    if not settings.tasks_in_process:
+        celery = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "shared.queue.celery_app",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(settings.var_dir / "celerybeat-schedule"),
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                str(settings.worker_concurrency),
+                "-Q",
+                ",".join(QUEUES),
+            ]
+        )
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(stop)
+    if celery is not None:
+        celery.terminate()
+        celery.wait(timeout=15)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""kontrol: priority."""

@@ -1,0 +1,270 @@
+/*
+ * One kontrolsag for its caseworker: the person (shown because the case is opened; every read is audited by
+ * the API), the underretning and journaling status, partshøring, the caseworker's decision with amounts per
+ * benefit type (kroner on screen, øre in the API) and keyword search in the municipal notes.
+ */
+(function () {
+  "use strict";
+  var el = KK.el;
+  var caseId = KK.page.params.case_id;
+  var base = "/api/v1/cases/" + encodeURIComponent(caseId);
+  var current = null;
+
+  function today(offsetDays) {
+    var d = new Date(Date.now() + (offsetDays || 0) * 86400000);
+    // The calendar day in Copenhagen, as YYYY-MM-DD.
+    return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Copenhagen" }).format(d);
+  }
+
+  /* ---------------------------------------------------------------- rendering */
+
+  function renderPerson(c) {
+    var box = KK.clear(document.querySelector("[data-person]"));
+    box.appendChild(KT.facts([
+      ["Navn", c.person.name || "Ukendt i CPR", { "data-person-name": "" }],
+      ["CPR-nummer", KT.cprToggle(c.person.cpr)],
+      ["Adresse", c.person.address || "Ukendt i CPR", { "data-person-address": "" }],
+    ]));
+  }
+
+  function renderProcess(c) {
+    var underretning = c.underretning_sent_at
+      ? el("span", { "data-underretning": "sent" }, "Sendt i Digital Post " + KK.format.dateTime(c.underretning_sent_at))
+      : el("span", { "data-underretning": "pending" }, "Sendes nu i Digital Post (tryk Opdatér om lidt)");
+    var journal = c.journal_number
+      ? el("span", { "data-journal": c.journal_number }, c.journal_number + " (" + KK.format.dateTime(c.journaled_at) + ")")
+      : el("span", { "data-journal": "" }, "Journaliseres nu");
+    var assessment = c.arm === "control"
+      ? "Kontrolgruppe – udvalgt efter modtagelsesdato, ingen vurdering"
+      : KT.percent(c.probability) + " sandsynlighed for samfundsbesparelse; forventet " + KK.format.money(c.expected_saving_ore);
+    var box = KK.clear(document.querySelector("[data-process]"));
+    box.appendChild(KT.facts([
+      ["Åbnet", KK.format.dateTime(c.opened_at) + " af " + c.opened_by],
+      ["Sagsbehandler", c.assigned_name || c.assigned_to],
+      ["Underretning", underretning],
+      ["Journalnummer", journal],
+      ["Udvælgelse", KT.ARM[c.arm] || c.arm],
+      ["Vurdering", assessment],
+    ]));
+  }
+
+  function renderHearings(c) {
+    var box = document.querySelector("[data-hearings]");
+    KK.table(box, {
+      caption: "Registrerede partshøringer",
+      captionHidden: true,
+      empty: "Der er ikke registreret nogen partshøring.",
+      rows: c.hearings,
+      rowAttrs: function (h) { return { "data-hearing-id": h.id }; },
+      columns: [
+        { label: "Sendt", value: function (h) { return KK.format.date(h.sent_on); } },
+        { label: "Svarfrist", value: function (h) { return KK.format.date(h.response_deadline); } },
+        { label: "Bemærkning", class: "cell--wrap", value: function (h) { return h.note || "–"; } },
+      ],
+    });
+    document.querySelector('[data-kk-form="hearing"]').hidden = c.status === "afgjort";
+  }
+
+  function renderDecision(c) {
+    var box = KK.clear(document.querySelector("[data-decision]"));
+    var form = document.querySelector('[data-kk-form="decision"]');
+    form.hidden = !!c.decision;
+    if (!c.decision) {
+      if (!c.hearings.length) {
+        box.appendChild(el("p", { class: "message message--warning message--static" },
+          "Der er ikke registreret partshøring. En afgørelse, der går borgeren imod, kræver partshøring først."));
+      }
+      return;
+    }
+    var d = c.decision;
+    box.appendChild(KT.facts([
+      ["Resultat", KT.OUTCOME[d.outcome] || d.outcome, { "data-decision-outcome": d.outcome }],
+      ["Adresse rettet i CPR", d.cpr_corrected ? "Ja" : "Nej"],
+      ["Afgjort", KK.format.date(d.decided_on) + " af " + d.decided_by],
+      ["Begrundelse", d.summary || "–"],
+      ["Samlet besparelse", el("span", { class: "total", "data-decision-total": d.total_ore }, KK.format.money(d.total_ore))],
+    ]));
+    if (d.amounts.length) {
+      var holder = el("div");
+      box.appendChild(holder);
+      KK.table(holder, {
+        caption: "Beløb pr. ydelsestype",
+        rows: d.amounts,
+        columns: [
+          { label: "Ydelsestype", value: function (a) { return benefitLabel(a.benefit_type); } },
+          { label: "Forvaltning", value: function (a) { return a.department || "–"; } },
+          { label: "Tilbagebetalingskrav", value: function (a) { return KK.format.money(a.repayment_claim_ore); } },
+          { label: "Fremadrettet besparelse (12 mdr.)", value: function (a) { return KK.format.money(a.forward_saving_12m_ore); } },
+        ],
+      });
+    }
+  }
+
+  function benefitLabel(code) {
+    var option = document.querySelector('[data-amount-template]').content.querySelector('option[value="' + code + '"]');
+    return option ? option.textContent : code;
+  }
+
+  function render(c) {
+    current = c;
+    document.title = "Kontrolsag " + c.reference + " – " + document.title.split(" – ").slice(1).join(" – ");
+    document.querySelector("[data-case-reference]").textContent = c.reference;
+    var line = KK.clear(document.querySelector("[data-case-status-line]"));
+    line.appendChild(KT.statusTag(c.status));
+    line.appendChild(KT.armTag(c.arm));
+    document.querySelector("[data-sheet-link]").setAttribute("href", "/sager/" + encodeURIComponent(caseId) + "/forklaringsark");
+    renderPerson(c);
+    renderProcess(c);
+    renderHearings(c);
+    renderDecision(c);
+    document.querySelector("[data-case-body]").hidden = false;
+  }
+
+  function load() {
+    return KK.api(base).then(render, function (error) {
+      if (error.status === 401) return;
+      var box = KK.clear(document.querySelector("[data-case-problem]"));
+      box.appendChild(el("div", { class: "panel" },
+        el("p", { class: "message message--warning message--static" }, error.message),
+        el("p", null, el("a", { href: "/sager" }, "Gå til Mine sager"), " · ", el("a", { href: "/koe" }, "Gå til køen"))));
+      document.querySelector("[data-case-body]").hidden = true;
+    });
+  }
+
+  /* ---------------------------------------------------------------- amount rows */
+
+  var rowsBox;
+  var template;
+
+  function renumber() {
+    KK.all("[data-amount-row]", rowsBox).forEach(function (row, index) {
+      KK.all("*", row).concat([row]).forEach(function (node) {
+        ["id", "for", "name", "aria-describedby", "data-pointer", "href"].forEach(function (attr) {
+          var value = node.getAttribute(attr);
+          if (value) node.setAttribute(attr, value.replace(/(amounts[.\-/])(\d+|__i__)/g, "$1" + index));
+        });
+      });
+      KK.all("[data-amount-number]", row).forEach(function (n) { n.textContent = String(index + 1); });
+    });
+  }
+
+  function addRow(focus) {
+    var row = template.content.firstElementChild.cloneNode(true);
+    rowsBox.appendChild(row);
+    row.querySelector("[data-amount-remove]").addEventListener("click", function () {
+      var next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      var target = next ? next.querySelector("select") : document.querySelector("[data-amount-add]");
+      target.focus();
+      KK.status("Ydelsen er fjernet.");
+    });
+    renumber();
+    if (focus) row.querySelector("select").focus();
+  }
+
+  function isEmpty(row) {
+    return KK.all("input, select", row).every(function (n) { return n.value.trim() === ""; });
+  }
+
+  function kroner(value) {
+    return typeof value === "number" ? Math.round(value * 100) : value; // typed text goes to the API as typed
+  }
+
+  var decisionKey = KK.idempotencyKey(); // one key per intended decision, reused if the user retries
+
+  function bindDecision() {
+    rowsBox = document.querySelector("[data-amount-rows]");
+    template = document.querySelector("[data-amount-template]");
+    var form = document.querySelector('[data-kk-form="decision"]');
+    var amounts = document.querySelector("[data-amounts]");
+    addRow(false);
+    document.querySelector("[data-amount-add]").addEventListener("click", function () { addRow(true); });
+    form.querySelector('[name="decided_on"]').value = today();
+    KK.all('[name="outcome"]', form).forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        amounts.hidden = form.querySelector('[name="outcome"]:checked').value !== "samfundsbesparelse";
+      });
+    });
+    KK.form.bind(form, function () {
+      KK.all("[data-amount-row]", rowsBox).forEach(function (row) {
+        if (isEmpty(row) && rowsBox.children.length > 1) row.remove();
+      });
+      renumber();
+      var body = KK.form.collect(form).body;
+      if (amounts.hidden) delete body.amounts;
+      body.amounts = (body.amounts || []).filter(function (a) { return a && Object.keys(a).length; }).map(function (a) {
+        a.repayment_claim_ore = kroner(a.repayment_claim_ore);
+        a.forward_saving_12m_ore = kroner(a.forward_saving_12m_ore);
+        return a;
+      });
+      if (body.cpr_corrected === undefined) body.cpr_corrected = false;
+      return KK.api(base + "/decisions", { method: "POST", body: body, idempotencyKey: decisionKey }).then(function (c) {
+        decisionKey = KK.idempotencyKey();
+        render(c);
+        KK.status("Afgørelsen er registreret: " + (KT.OUTCOME[c.decision.outcome] || c.decision.outcome) + ".");
+        var heading = document.getElementById("decision-heading");
+        heading.setAttribute("tabindex", "-1");
+        heading.focus();
+      });
+    });
+  }
+
+  /* ---------------------------------------------------------------- hearing and notes */
+
+  function bindHearing() {
+    var form = document.querySelector('[data-kk-form="hearing"]');
+    var key = KK.idempotencyKey(); // one key per intended registration, reused if the user retries
+    form.querySelector('[name="sent_on"]').value = today();
+    form.querySelector('[name="response_deadline"]').value = today(14);
+    KK.form.bind(form, function (data) {
+      return KK.api(base + "/hearings", { method: "POST", body: data.body, idempotencyKey: key }).then(function () {
+        key = KK.idempotencyKey();
+        form.querySelector('[name="note"]').value = "";
+        return load().then(function () { KK.status("Partshøringen er registreret."); });
+      });
+    });
+  }
+
+  /** ts_headline marks hits with <b>…</b>: turn them into <mark> without ever parsing the text as HTML. */
+  function snippet(text) {
+    var node = el("span", { class: "snippet" });
+    var marked = false;
+    String(text).split(/(<b>|<\/b>)/).forEach(function (part) {
+      if (part === "<b>") { marked = true; return; }
+      if (part === "</b>") { marked = false; return; }
+      if (part) node.appendChild(marked ? el("mark", null, part) : document.createTextNode(part));
+    });
+    return node;
+  }
+
+  function bindNotes() {
+    var form = document.querySelector('[data-kk-form="notes"]');
+    KK.form.bind(form, function (data) {
+      return KK.api("/api/v1/note-searches", { method: "POST", body: { query: data.body.query || "", case_id: caseId } })
+        .then(function (result) {
+          KK.table(document.querySelector("[data-notes]"), {
+            caption: "Kommunalnotater, der matcher søgningen",
+            empty: "Ingen notater i sagen matcher søgningen.",
+            rows: result.items,
+            columns: [
+              { label: "Skrevet", value: function (n) { return KK.format.date(n.written_on); } },
+              { label: "Enhed", value: function (n) { return n.author_unit; } },
+              { label: "Notat", class: "cell--wrap", value: function (n) { return snippet(n.snippet); } },
+            ],
+          });
+          KK.status("Søgningen gav " + result.items.length + " notater.");
+        });
+    });
+  }
+
+  KK.page.ready(function () {
+    bindHearing();
+    bindDecision();
+    bindNotes();
+    document.querySelector("[data-case-refresh]").addEventListener("click", function () {
+      load().then(function () { if (current) KK.status("Sagen er opdateret."); });
+    });
+    load();
+  });
+})();

@@ -1,0 +1,1 @@
+"""The koerekort service."""

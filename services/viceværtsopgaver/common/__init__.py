@@ -1,0 +1,1 @@
+"""Small helpers shared by the viceværtsopgaver domains (geography, working hours, paging, idempotency)."""

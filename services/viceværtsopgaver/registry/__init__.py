@@ -1,0 +1,1 @@
+"""Registry: buildings, rooms, components, documents, institutions, teams, caretakers, skills and task types."""

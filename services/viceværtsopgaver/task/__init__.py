@@ -1,0 +1,1 @@
+"""Tasks: ordering, access rules, statuses, photos and history."""

@@ -1,0 +1,1 @@
+"""Caretaker work: status reports (also offline, late and idempotent) and time registration."""

@@ -1,0 +1,1 @@
+"""Kannel configuration template and a harness that runs bearerbox, smsbox and fakesmsc on loopback."""

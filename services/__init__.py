@@ -1,0 +1,1 @@
+"""The four services; each is its own FastAPI app, started on its own."""

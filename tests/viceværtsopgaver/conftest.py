@@ -2,18 +2,24 @@
 
 The world: Team Øst (automatic dispatch, led by tl-susanne) with Amagerbro Skole (AMS-001) and
 Børnehuset Solsikken (BHS-002); Team Manuel (dispatch by hand). Lars (vv-lars) and Ali (vv-ali)
-are on duty around the clock so the tests do not depend on the time of day; Kim has no working
-days at all; Mia is in Team Manuel.
+are on duty around the clock; Kim has no working days at all; Mia is in Team Manuel.
+
+Tests that use the world run at 10:00 Copenhagen time today (the clock ticks on from there): dispatch
+and fill-in look at how much of the shift is left, so a run late in the evening would otherwise see a
+nearly finished day. KK_TEST_LOCAL_TIME=HH:MM moves that instant, to check the suite at any hour.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 import services.viceværtsopgaver.tasks  # noqa: F401  - registers the consumers run_tasks() delivers to
 
@@ -31,7 +37,18 @@ class World:
 
 
 @pytest.fixture
-def world(db: None) -> World:
+def working_hours_clock() -> Iterator[datetime]:
+    """Travel to a fixed local time of today (10:00 unless KK_TEST_LOCAL_TIME says otherwise)."""
+    from services.viceværtsopgaver.common.workhours import local_date, local_datetime, parse_hhmm
+
+    minute = parse_hhmm(os.environ.get("KK_TEST_LOCAL_TIME", "10:00"))
+    instant = local_datetime(local_date(datetime.now(UTC)), minute)
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+@pytest.fixture
+def world(db: None, working_hours_clock: datetime) -> World:
     from services.viceværtsopgaver.demo_data import ensure_catalogue
     from services.viceværtsopgaver.notify.models import OrdererProfile
     from services.viceværtsopgaver.registry.models import Building, Caretaker, Component, Institution, Room, Team

@@ -100,6 +100,7 @@ class Load:
             done = loop.time()
             pool.put_nowait(conn)
             results[i] = {
+                "offset": offsets[i],
                 "status": status,
                 "body": body,
                 "from_intended": done - intended,
@@ -235,6 +236,56 @@ def payday_offsets(n: int, seconds: float) -> list[float]:
     return sorted(rng.triangular(0, seconds, seconds * 0.3) for _ in range(n))
 
 
+def timeline(results: list[dict[str, Any]], slow_ms: float = 50.0) -> list[dict[str, Any]]:
+    """Answer latency per second of the schedule: shows whether a tail is a few stalls or spread evenly."""
+    seconds: dict[int, list[float]] = {}
+    for r in results:
+        if r.get("status") == 200:
+            seconds.setdefault(int(r["offset"]), []).append(r["from_intended"] * 1000)
+    return [
+        {
+            "second": second,
+            "n": len(ms),
+            "p50_ms": _p(ms, 50),
+            "p99_ms": _p(ms, 99),
+            "max_ms": round(max(ms), 1),
+            "over_slow": sum(1 for v in ms if v > slow_ms),
+        }
+        for second, ms in sorted(seconds.items())
+    ]
+
+
+def gc_pauses(port: int) -> dict[str, dict[str, float]]:
+    """The API process's garbage-collector pauses so far, per generation, from its /metrics."""
+    import httpx
+
+    text_ = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    out: dict[str, dict[str, float]] = {}
+    for line in text_.splitlines():
+        if line.startswith("python_gc_pause_seconds_count") or line.startswith("python_gc_pause_seconds_sum"):
+            name, value = line.rsplit(" ", 1)
+            generation = name.split('generation="', 1)[1].split('"', 1)[0]
+            out.setdefault(generation, {})["count" if "_count" in name else "sum_s"] = float(value)
+        elif line.startswith("python_gc_pause_seconds_bucket") and 'le="0.01"' in line:
+            generation = line.split('generation="', 1)[1].split('"', 1)[0]
+            out.setdefault(generation, {})["upto_10ms"] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def gc_delta(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Pauses between two readings: how many, their total, how many took longer than 10 ms."""
+    delta = {}
+    for generation, now in after.items():
+        was = before.get(generation, {})
+        count = now.get("count", 0) - was.get("count", 0)
+        delta[generation] = {
+            "count": count,
+            "total_ms": round((now.get("sum_s", 0) - was.get("sum_s", 0)) * 1000, 1),
+            "over_10ms": count - (now.get("upto_10ms", 0) - was.get("upto_10ms", 0)),
+        }
+    return delta
+
+
 def wait_until(condition: Any, timeout: float, interval: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -256,6 +307,11 @@ def main() -> int:
     parser.add_argument("--drain-timeout", type=float, default=240.0)
     parser.add_argument("--gateway", choices=["kannel", "simulator"], default="kannel")
     parser.add_argument("--smoke", action="store_true", help="tiny scale; results to a temporary file")
+    parser.add_argument(
+        "--pause-worker-during-sustained",
+        action="store_true",
+        help="diagnostic: stop the worker (SIGSTOP) while the sustained phase runs, to see its share of the tail",
+    )
     options = parser.parse_args()
     if options.smoke:
         options.rate, options.sustained_seconds, options.burst_calls, options.burst_seconds = 10.0, 1.0, 10, 1.0
@@ -351,6 +407,7 @@ def main() -> int:
             cwd=ROOT,
             stdout=worker_log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the diagnostic pause reaches its children too
         )
         processes.append(worker)
         from sqlalchemy import create_engine, text
@@ -385,7 +442,24 @@ def main() -> int:
         print(f"warm-up settled after {time.monotonic() - t0:.1f}s", flush=True)
 
         sustained = citizens[:n_sustained]
-        results = asyncio.run(Load(api_port, options.connections).run(ivr_requests(sustained, "S", token), offsets))
+        gc_before = gc_pauses(api_port)
+        if options.pause_worker_during_sustained:
+            os.killpg(worker.pid, signal.SIGSTOP)
+        try:
+            results = asyncio.run(Load(api_port, options.connections).run(ivr_requests(sustained, "S", token), offsets))
+        finally:
+            if options.pause_worker_during_sustained:
+                os.killpg(worker.pid, signal.SIGCONT)
+        sustained_gc = gc_delta(gc_before, gc_pauses(api_port))
+        sustained_timeline = timeline(results)
+        print(f"sustained: API garbage-collector pauses {sustained_gc}", flush=True)
+        print(
+            "sustained: seconds with answers over 50 ms: "
+            + ", ".join(
+                f"{t['second']}s:{t['over_slow']} (max {t['max_ms']})" for t in sustained_timeline if t["over_slow"]
+            ),
+            flush=True,
+        )
         s_ok = [r for r in results if r["status"] == 200 and b'"accepted"' in r["body"]]
         s_lat = summarise_ms([r["from_intended"] for r in s_ok])
         s_sent = summarise_ms([r["from_sent"] for r in s_ok])
@@ -468,6 +542,7 @@ def main() -> int:
                 "gateway": options.gateway,
                 "api_processes": 1,
                 "worker": "shared.worker (outbox relay + Celery prefork, concurrency 4, Redis broker)",
+                "worker_paused_during_sustained": options.pause_worker_during_sustained,
                 "cpus": os.cpu_count(),
                 "note": "2 shared cores: load generator, API, worker, PostgreSQL, Redis and Kannel all run here, "
                 "next to other engineers' work",
@@ -534,6 +609,8 @@ def main() -> int:
                 "sustained_from_send": s_sent,
                 "burst": b_lat,
                 "sustained_phase": sp,
+                "sustained_timeline": sustained_timeline,
+                "sustained_api_gc_pauses": sustained_gc,
                 "burst_phase": bp,
             },
         }

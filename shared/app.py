@@ -12,7 +12,7 @@ from shared.admission import AdmissionMiddleware
 from shared.auth.roles import AUDIENCES
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
-from shared.observability import MetricsMiddleware, health_router
+from shared.observability import MetricsMiddleware, health_router, install_gc_metrics
 from shared.platform_views import dev_issuer_router, platform_router
 from shared.settings import get_settings
 from shared.web import Page, mount_web
@@ -24,6 +24,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # freezing it keeps the garbage collector's full collections short while requests run (latency tail).
     gc.collect()
     gc.freeze()
+    install_gc_metrics()
     yield
 
 

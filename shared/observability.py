@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -20,6 +21,12 @@ LATENCY = Histogram(
     "HTTP request latency",
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+GC_PAUSE = Histogram(
+    "python_gc_pause_seconds",
+    "Time the garbage collector stopped this process, per generation collected",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )
 OUTBOX_PENDING = Gauge("outbox_pending_events", "Outbox events not yet delivered (queue depth)")
 OUTBOX_LAG = Gauge("outbox_lag_seconds", "Age of the oldest undelivered outbox event")
@@ -56,6 +63,22 @@ class MetricsMiddleware:
             method = scope.get("method", "")
             REQUESTS.labels(self.service, method, template, str(status)).inc()
             LATENCY.labels(self.service, method, template).observe(time.perf_counter() - start)
+
+
+_gc_started: list[float] = []
+
+
+def _time_gc(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started.append(time.perf_counter())
+    elif _gc_started:
+        GC_PAUSE.labels(str(info.get("generation", "?"))).observe(time.perf_counter() - _gc_started.pop())
+
+
+def install_gc_metrics() -> None:
+    """Time every garbage collection (a stop-the-world pause: it shows in the latency tail)."""
+    if _time_gc not in gc.callbacks:
+        gc.callbacks.append(_time_gc)
 
 
 _SECURITY_HEADERS = [

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     # kontrol: candidates not opened within this many days expire and leave the queue (0: never)
     kontrol_candidate_max_age_days: int = Field(default=180, ge=0)
+    # kontrol: a data source that has not answered within this many seconds counts as unavailable
+    kontrol_source_timeout_seconds: float = Field(default=10.0, gt=0)
+    # kontrol: simulated outages of the register simulators, e.g. "bbr=down,fasit=slow:30" (empty: all up)
+    kontrol_source_faults: str = ""
 
     # Notifications
     sms_sender: Literal["simulator", "sms_ydelse"] = "simulator"

@@ -10,17 +10,30 @@ from services.kontrol.cases import service as cases
 from services.kontrol.cases.flows import CASE_OPENED
 from services.kontrol.ml import registry, scoring
 from services.kontrol.priority.lifecycle import expire_candidates
-from services.kontrol.sources.service import GATHERED, GATHERING_REQUESTED, dispatch_gathering, gather
+from services.kontrol.sources.service import (
+    GATHERED,
+    GATHERING_REQUESTED,
+    SourcesUnavailable,
+    dispatch_gathering,
+    gather,
+)
 from shared.audit import service as audit
 from shared.db import session_scope
-from shared.queue import Event, consumer, periodic, publish
+from shared.queue import Event, RetryWithProgress, consumer, is_last_attempt, periodic, publish
 from shared.settings import get_settings
 
 
 @consumer(GATHERING_REQUESTED)
 def gather_candidate(session: Session, event: Event) -> None:
-    """Ask every data source about one candidate (a 'robot run')."""
-    gather(session, candidate_id=uuid.UUID(event.payload["candidate_id"]))
+    """Ask every data source about one candidate (a 'robot run').
+
+    A source outage keeps the other sources' answers (committed) and retries for the missing ones with the
+    outbox's backoff; on the last try the candidate is marked incomplete and the event becomes a dead letter.
+    """
+    try:
+        gather(session, candidate_id=uuid.UUID(event.payload["candidate_id"]), give_up=is_last_attempt(event))
+    except SourcesUnavailable as exc:
+        raise RetryWithProgress(str(exc)) from exc
 
 
 @consumer(GATHERED)

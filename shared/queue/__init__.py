@@ -1,6 +1,6 @@
 """Queue: transactional outbox, Celery delivery, idempotent consumers, dead letters."""
 
-from shared.queue.outbox import Event, consumer, publish
+from shared.queue.outbox import Event, RetryWithProgress, consumer, is_last_attempt, publish
 from shared.queue.scheduler import periodic
 
-__all__ = ["Event", "consumer", "periodic", "publish"]
+__all__ = ["Event", "RetryWithProgress", "consumer", "is_last_attempt", "periodic", "publish"]

@@ -6,6 +6,9 @@ runs them in-process). `deliver()` runs every consumer of the event type, each i
 its own transaction together with a ProcessedEvent mark, so a redelivered event
 never applies twice. Failures are retried with exponential backoff by putting the
 event back with a later `available_at`; after the last try it becomes a DeadLetter.
+A consumer that has made progress worth keeping (some sources answered, one did not)
+raises RetryWithProgress: its transaction is committed, and the event is retried all
+the same (without the ProcessedEvent mark, so the retry runs the consumer again).
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ class Event:
 
 
 Handler = Callable[[Session, Event], None]
+
+
+class RetryWithProgress(Exception):
+    """Raised by a consumer to commit what it has done so far and have the event retried (or dead-lettered)."""
+
+
+def is_last_attempt(event: Event) -> bool:
+    """True when a failure now makes the event a dead letter instead of a retry."""
+    return event.attempt >= get_settings().task_max_retries
+
 
 # Celery queues the worker listens to; events go to the queue named by their first segment.
 QUEUES = ("default", "shared", "kontrol", "koerekort", "vicevaert", "sms_ydelse")
@@ -144,17 +157,24 @@ def deliver(event_id: uuid.UUID | str) -> str:
         event = Event(row.id, row.event_type, dict(row.payload), row.created_at, row.attempts + 1)
 
     for item in consumers_for(event.type):
+        retry: RetryWithProgress | None = None
         try:
             with session_scope() as session:
                 if session.get(ProcessedEvent, (event.id, item.name)) is not None:
                     continue
-                item.handler(session, event)
-                session.add(ProcessedEvent(event_id=event.id, consumer=item.name))
+                try:
+                    item.handler(session, event)
+                except RetryWithProgress as exc:
+                    retry = exc  # leaving the block commits the progress; no mark, so the retry runs it again
+                else:
+                    session.add(ProcessedEvent(event_id=event.id, consumer=item.name))
         except IntegrityError:
             # A concurrent delivery applied it first; its transaction won, ours rolled back.
             log.info("event already processed", extra={"event_id": str(event.id), "consumer": item.name})
         except Exception as exc:
             return _fail(event, item.name, exc)
+        if retry is not None:
+            return _fail(event, item.name, retry)
 
     with session_scope() as session:
         session.execute(

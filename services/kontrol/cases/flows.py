@@ -35,6 +35,11 @@ def open_case(
         raise Conflict("Sagen er allerede åbnet.", code="case_already_opened")
     if candidate.status in ("dismissed", "expired"):
         raise Conflict("Kandidaten er henlagt eller udløbet og kan ikke åbnes som kontrolsag.", code="candidate_closed")
+    if candidate.status == "incomplete":
+        raise Conflict(
+            "Kandidaten kan ikke åbnes: oplysningerne er ufuldstændige, fordi en datakilde ikke svarede.",
+            code="candidate_incomplete",
+        )
     if candidate.status != "gathered":
         raise Conflict(
             "Kandidaten kan ikke åbnes endnu: oplysningerne er ikke indhentet og vurderet.", code="candidate_not_ready"

@@ -20,7 +20,7 @@ from shared.auth.tokens import Principal
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, FieldError, NotFound, Unprocessable
 
-OPEN_STATUSES = ("received", "gathered")  # in the pool: not opened as a case, not closed
+OPEN_STATUSES = ("received", "gathered", "incomplete")  # in the pool: not opened as a case, not closed
 EXPIRY_BATCH = 5000
 
 

@@ -8,17 +8,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.kontrol.catalogue import CHANNEL_LABELS, CRITERIA, DISMISSAL_REASON_NEEDS_NOTE, DISMISSAL_REASONS
-from services.kontrol.facts import FACT_NAMES, format_kr
+from services.kontrol.facts import FACT_NAMES, SOURCES, format_kr
 from services.kontrol.ml.explain import explain_rows
 from services.kontrol.ml.registry import load_model, promoted
 from services.kontrol.models import Candidate, CandidateSignal, CandidateSource, Score, candidate_facts
 from services.kontrol.priority.config import load_settings, settings_history, update_settings
 from services.kontrol.priority.lifecycle import dismiss_candidate, dismissal_out
 from services.kontrol.priority.service import released, waiting_counts
-from services.kontrol.sources.service import dispatch_gathering, request_gathering
+from services.kontrol.sources.service import UNREACHABLE, dispatch_gathering, gathering_state, request_gathering
 from shared.auth import Principal, Role, require_roles
 from shared.db import DbSession
 from shared.errors import Conflict, NotFound, ProblemError
@@ -200,6 +200,8 @@ def queue_summary(_: Staff, session: DbSession) -> dict[str, Any]:
             "control": sum(1 for i in items if i["arm"] == "control"),
         },
         "waiting": waiting,
+        # Never scored until every source has answered (see GET /candidates/{id}: gathering.message)
+        "incomplete": session.scalar(select(func.count()).where(Candidate.status == "incomplete")) or 0,
         "capacity": cap.per_arm,
         "opened_this_period": cap.opened,
         "period": cap.period,
@@ -235,7 +237,17 @@ def get_candidate(candidate_id: uuid.UUID, _: Caseworker, session: DbSession) ->
             }
             for s in signals
         ],
-        "sources": [{"source": s.source, "status": s.status, "fetched_at": s.fetched_at} for s in sources],
+        "gathering": gathering_state(session, candidate),
+        "sources": [
+            {
+                "source": s.source,
+                "label": SOURCES.get(s.source, s.source),
+                "status": s.status,
+                "fetched_at": s.fetched_at,
+                "reason": (s.records or {}).get("error") if s.status == UNREACHABLE else None,
+            }
+            for s in sources
+        ],
         "score": None
         if score is None or blind
         else {

@@ -293,7 +293,7 @@ def candidate_outcomes(session: Session) -> dict[str, Any]:
     ).all():
         reasons.setdefault(str(reason), dict.fromkeys(arms, 0))[str(arm)] = int(n)
     return {
-        "in_pool": _sum(("received", "gathered")),
+        "in_pool": _sum(("received", "gathered", "incomplete")),
         "opened": _sum(("opened", "closed")),
         "dismissed": _sum(("dismissed",)),
         "expired": _sum(("expired",)),

@@ -3,7 +3,9 @@
 `fetch(session, cpr=...)` returns a SourceResult: the dated records the source holds about the person (each
 record one fact with its value, label, source and date: the forklaringsark shows them) or `available=False`
 when the source does not know the person. An adapter never decides anything and never writes to the source.
-Adapters raise SourceUnavailable when the source cannot be reached; the gathering task is then retried.
+Adapters raise SourceUnavailable when the source cannot be reached or does not answer within
+`KONTROL_SOURCE_TIMEOUT_SECONDS` (SourceTimeout); the gathering keeps what the other sources answered and the
+task is retried for the missing ones (see services/kontrol/sources/service.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from services.kontrol.facts import BY_NAME, SOURCES, format_value
 
 
 class SourceUnavailable(Exception):
-    """The source could not answer now (network, maintenance); retry later."""
+    """The source could not answer now (network, maintenance, 5xx); retry later. The message names no person."""
+
+
+class SourceTimeout(SourceUnavailable):
+    """The source did not answer within the timeout: treated exactly like an outage."""
 
 
 @dataclass

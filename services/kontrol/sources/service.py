@@ -1,24 +1,48 @@
-"""Data gathering (the 'robot runs'): dispatch at an adjustable rate, then one queued task per candidate."""
+"""Data gathering (the 'robot runs'): dispatch at an adjustable rate, then one queued task per candidate.
+
+A run asks every source once. When some cannot answer (SourceUnavailable, a timeout included), what the others
+answered is kept, the candidate waits for the missing ones (status `received`, not scored) and the task is
+retried with backoff, asking only the missing sources. When the retries are used up the candidate is marked
+`incomplete` (never scored on partial data) and the task becomes a dead letter; an admin's replay, once the
+source is back, completes the same run. See docs/kontrol/data-sources.md.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from services.kontrol.facts import FACT_NAMES
+from services.kontrol.facts import FACT_NAMES, SOURCES
 from services.kontrol.models import Candidate, CandidateSource, candidate_facts
 from services.kontrol.priority.config import load_settings
+from services.kontrol.sources.base import SourceResult, SourceUnavailable
 from services.kontrol.sources.registry import adapters
 from shared.audit import service as audit
-from shared.db import utcnow
+from shared.db import is_postgres, utcnow
 from shared.queue import publish
 
 GATHERING_REQUESTED = "kontrol.candidate.gathering_requested"
 GATHERED = "kontrol.candidate.gathered"
+
+GATHERABLE = ("received", "gathered", "incomplete")  # not opened, decided, dismissed or expired
+ANSWERED = ("ok", "unavailable")  # the source answered: it knows the person (ok) or not (unavailable)
+UNREACHABLE = "unreachable"  # the source could not answer in this run (outage, timeout)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SourcesUnavailable(Exception):
+    """Some sources could not answer; what the others answered is in the session (commit it, then retry)."""
+
+    def __init__(self, reference: str, missing: dict[str, str], *, gave_up: bool) -> None:
+        self.missing = missing
+        self.gave_up = gave_up
+        names = ", ".join(sorted(missing))
+        state = "ufuldstændig (alle forsøg brugt)" if gave_up else "venter"
+        super().__init__(f"Kandidat {reference} {state}: mangler {names}. " + " ".join(missing.values()))
 
 
 def dispatch_gathering(session: Session, *, limit: int | None = None) -> int:
@@ -58,42 +82,64 @@ def request_gathering(session: Session, *, candidate: Candidate) -> None:
     )
 
 
-def gather(session: Session, *, candidate_id: uuid.UUID) -> bool:
-    """Ask every source about the candidate, store the dated records and the facts; idempotent."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None or candidate.status not in ("received", "gathered"):
+def gather(session: Session, *, candidate_id: uuid.UUID, give_up: bool = False) -> bool:
+    """Ask the sources that have not yet answered in this run; True when the candidate is fully gathered.
+
+    Raises SourcesUnavailable (after recording the answers it got) when a source could not answer; with
+    `give_up` (the task's last try) the candidate is then marked incomplete instead of waiting.
+    """
+    statement = select(Candidate).where(Candidate.id == candidate_id)
+    if is_postgres(session):
+        statement = statement.with_for_update()  # one run at a time per candidate (redelivered tasks)
+    candidate = session.scalar(statement)
+    if candidate is None or candidate.status not in GATHERABLE:
         return False  # opened, decided, dismissed or expired: the data is frozen or no longer needed
-    results = {name: adapter.fetch(session, cpr=candidate.cpr) for name, adapter in adapters().items()}
     now = utcnow()
-    facts: dict[str, Any] = dict.fromkeys(FACT_NAMES)
-    session.execute(delete(CandidateSource).where(CandidateSource.candidate_id == candidate.id))
-    for name, result in results.items():
-        records = [r.as_json(name) for r in result.records]
-        session.add(
-            CandidateSource(
-                candidate_id=candidate.id,
-                source=name,
-                status="ok" if result.available else "unavailable",
-                records={"records": records, **result.extra},
-                fetched_at=now,
+    run_started = candidate.gathering_requested_at or now  # a run nobody requested asks every source
+    stored = {
+        row.source: row
+        for row in session.scalars(select(CandidateSource).where(CandidateSource.candidate_id == candidate.id))
+    }
+    fetched: list[str] = []
+    missing: dict[str, str] = {}
+    for name, adapter in adapters().items():
+        row = stored.get(name)
+        if row is not None and row.status in ANSWERED and row.fetched_at >= run_started:
+            continue  # answered earlier in this run: not asked twice
+        try:
+            result = adapter.fetch(session, cpr=candidate.cpr)
+        except SourceUnavailable as exc:
+            missing[name] = str(exc) or f"{SOURCES[name]} svarede ikke."
+            stored[name] = _store(
+                session, row, candidate.id, name, UNREACHABLE, {"records": [], "error": missing[name]}, now
             )
+            continue
+        stored[name] = _store(session, row, candidate.id, name, *_answer(name, result), now)
+        fetched.append(name)
+    if missing:
+        candidate.status = "incomplete" if give_up else "received"
+        _audit(
+            session,
+            candidate,
+            "kontrol.candidate.gathering_incomplete" if give_up else "kontrol.candidate.gathering_waiting",
+            fetched=fetched,
+            missing=sorted(missing),
         )
-        facts.update(result.facts())
+        raise SourcesUnavailable(candidate.reference, missing, gave_up=give_up)
+
+    facts: dict[str, Any] = dict.fromkeys(FACT_NAMES)
+    for row in stored.values():
+        facts.update({r["fact"]: r["value"] for r in row.records["records"]})
     session.execute(delete(candidate_facts).where(candidate_facts.c.candidate_id == candidate.id))
     session.execute(insert(candidate_facts).values(candidate_id=candidate.id, as_of=now, **facts))
-    session.execute(update(Candidate).where(Candidate.id == candidate.id).values(status="gathered", gathered_at=now))
-    audit.record(
+    candidate.status = "gathered"
+    candidate.gathered_at = now
+    _audit(
         session,
-        service="kontrol",
-        actor=None,
-        actor_sub="kontrol-dataindsamling",
-        actor_role="system",
-        action="kontrol.candidate.gathered",
-        purpose="Indhentning af kontroloplysninger til prioritering (pseudonymiseret)",
-        citizen_cpr=candidate.cpr,
-        object_type="candidate",
-        object_id=str(candidate.id),
-        details={"sources": sorted(n for n, r in results.items() if r.available)},
+        candidate,
+        "kontrol.candidate.gathered",
+        fetched=fetched,
+        sources=sorted(n for n, row in stored.items() if row.status == "ok"),
     )
     publish(
         session,
@@ -102,3 +148,86 @@ def gather(session: Session, *, candidate_id: uuid.UUID) -> bool:
         dedupe_key=f"kontrol-gathered:{candidate.id}:{candidate.gather_count}",
     )
     return True
+
+
+def _answer(name: str, result: SourceResult) -> tuple[str, dict[str, Any]]:
+    records = [r.as_json(name) for r in result.records]
+    return ("ok" if result.available else "unavailable"), {"records": records, **result.extra}
+
+
+def _store(
+    session: Session,
+    row: CandidateSource | None,
+    candidate_id: uuid.UUID,
+    source: str,
+    status: str,
+    records: dict[str, Any],
+    now: datetime,
+) -> CandidateSource:
+    if row is None:
+        row = CandidateSource(candidate_id=candidate_id, source=source)
+        session.add(row)
+    row.status, row.records, row.fetched_at = status, records, now
+    return row
+
+
+def _audit(session: Session, candidate: Candidate, action: str, **details: Any) -> None:
+    """Every run that read a source is a system access to the citizen's data, complete or not."""
+    audit.record(
+        session,
+        service="kontrol",
+        actor=None,
+        actor_sub="kontrol-dataindsamling",
+        actor_role="system",
+        action=action,
+        purpose="Indhentning af kontroloplysninger til prioritering (pseudonymiseret)",
+        citizen_cpr=candidate.cpr,
+        object_type="candidate",
+        object_id=str(candidate.id),
+        details=details,
+    )
+
+
+def gathering_state(session: Session, candidate: Candidate) -> dict[str, Any]:
+    """Where the candidate's data gathering stands, with a Danish explanation for caseworkers and admins."""
+    run_started = candidate.gathering_requested_at or _EPOCH
+    down = {
+        row.source: (row.records or {}).get("error", "")
+        for row in session.scalars(
+            select(CandidateSource).where(
+                CandidateSource.candidate_id == candidate.id,
+                CandidateSource.status == UNREACHABLE,
+                CandidateSource.fetched_at >= run_started,
+            )
+        )
+    }
+    labels = ", ".join(SOURCES[name] for name in SOURCES if name in down)
+    if candidate.status == "incomplete":
+        state, message = (
+            "incomplete",
+            f"Oplysningerne er ufuldstændige: {labels} svarede ikke, heller ikke efter alle genforsøg. "
+            "Kandidaten prioriteres ikke på ufuldstændige oplysninger. Når kilden svarer igen, kan en "
+            "administrator sende den fejlede indhentning igen (Fejlede hændelser), eller der kan bestilles "
+            "en ny indhentning.",
+        )
+    elif candidate.status == "received" and down:
+        state, message = (
+            "waiting_for_source",
+            f"Venter på {labels}: kilden svarede ikke. Indhentningen prøves igen automatisk; "
+            "de andre kilders oplysninger er gemt.",
+        )
+    elif candidate.status == "received" and candidate.gathering_requested_at is not None:
+        state, message = "in_progress", "Oplysningerne er bestilt og indhentes."
+    elif candidate.status == "received":
+        state, message = "not_requested", "Venter på at oplysningerne bliver bestilt."
+    elif candidate.gathered_at is not None:
+        state, message = "complete", "Oplysningerne er indhentet."
+    else:
+        state, message = "not_gathered", "Der er ikke indhentet oplysninger."
+    return {
+        "state": state,
+        "message": message,
+        "missing_sources": [
+            {"source": name, "label": SOURCES[name], "reason": down[name]} for name in SOURCES if name in down
+        ],
+    }

@@ -208,3 +208,188 @@ def test_a_change_the_server_refuses_is_shown_in_danish_on_the_task(
     conflict.get_by_role("button", name="Fjern besked").click()
     conflict.wait_for(state="detached")
     assert page.evaluate(f"() => JSON.parse(localStorage.getItem('{QUEUE_KEY}')).conflicts.length") == 0
+
+
+# --- photos taken without coverage ------------------------------------------------------------------------------
+
+PHOTO_INPUT = "[data-vv-status-form] [data-vv-photos]"
+READ_PHOTOS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("vv-offline", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const all = open.result.transaction("photos").objectStore("photos").getAll();
+    all.onsuccess = async () => resolve(await Promise.all(all.result.map(async (r) => ({
+      key: r.key, user: r.user, update_id: r.update_id, kept_at: r.kept_at, type: r.type, size: r.size,
+      is_blob: r.blob instanceof Blob, bytes: Array.from(new Uint8Array(await r.blob.arrayBuffer())),
+    }))));
+  };
+})"""
+
+
+def _png(colour: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def _lose_first_answer(page: Any, path: str) -> list[int]:
+    """The first request to `path` reaches the server, but its answer never reaches the phone (as when the
+    coverage goes again right after sending). Returns the statuses the server gave, for the test to check."""
+    served: list[int] = []
+
+    def handle(route: Any) -> None:
+        if served:
+            route.continue_()
+            return
+        response = route.fetch()
+        served.append(response.status)
+        route.abort("connectionreset")
+
+    page.route(f"**{path}", handle)
+    return served
+
+
+def test_a_photo_taken_offline_waits_on_the_phone_and_reaches_the_server_once(
+    session: Session,
+    run_tasks: Callable[[], int],
+    web: Web,
+) -> None:
+    from services.viceværtsopgaver.common.files import clean_photo
+    from services.viceværtsopgaver.task.models import StatusChange, TaskPhoto
+
+    task, bp = _task_open_on_the_phone(session, run_tasks, web)
+    page = bp.page
+    count = page.locator("[data-vv-offline-count]")
+    picture = _png("orange")
+
+    page.context.set_offline(True)
+    count.filter(has_text="Du er uden forbindelse").wait_for()
+    page.get_by_label("Note til bestiller og teamleder").fill("Billede af den utætte hane.")
+    page.set_input_files(PHOTO_INPUT, files=[{"name": "hane.png", "mimeType": "image/png", "buffer": picture}])
+    page.get_by_role("button", name="På vej").click()
+    count.filter(has_text="1 ændring med 1 billede venter på forbindelse").wait_for()
+    assert "Billedet sendes, når du er online igen." in count.inner_text()
+    page.locator("#kk-status").filter(has_text="Billedet sendes, når du er online igen").wait_for()
+    waiting = page.locator('[data-vv-history] [data-status-change="paa_vej"]').filter(has_text="Venter på forbindelse")
+    waiting.filter(has_text="1 billede").wait_for()
+    assert page.locator(PHOTO_INPUT).evaluate("input => input.files.length") == 0  # the form is ready again
+
+    # On the phone: the report in the queue names the photo; the photo itself is a Blob in IndexedDB with its own
+    # key and time.
+    (queued,) = page.evaluate(f"() => JSON.parse(localStorage.getItem('{QUEUE_KEY}')).queue")
+    (kept,) = page.evaluate(READ_PHOTOS)
+    assert queued["kind"] == "status" and queued["photo_ids"] == []
+    assert [p["key"] for p in queued["photos"]] == [kept["key"]] and queued["photos"][0]["id"] is None
+    assert kept["is_blob"] and bytes(kept["bytes"]) == picture and kept["type"] == "image/png"
+    assert kept["user"] == "vv-lars" and kept["update_id"] == queued["id"] and kept["size"] == len(picture)
+    assert _when(kept["kept_at"]) >= _when(queued["occurred_at"])
+
+    # It survives a reload without coverage.
+    page.reload()
+    page.locator("[data-vv-task]").wait_for(state="visible")
+    count.filter(has_text="1 ændring med 1 billede venter på forbindelse").wait_for()
+    assert count.get_attribute("data-vv-pending-photos") == "1"
+    web.check_axe(bp, "task page offline with a photo waiting")
+    assert _status(session, task.id) == "tildelt"
+
+    # Coverage again, but the first answers to the upload and to the report are lost on the way back: the
+    # queue tries again with the same keys, and the server gives the same photo and the same report.
+    photo_answers = _lose_first_answer(page, "/api/v1/photos")
+    sync_answers = _lose_first_answer(page, "/api/v1/sync/status-changes")
+    page.context.set_offline(False)
+    # Each lost answer stops the send until the next try (on its own every 30 s; here at once).
+    for _ in range(6):
+        if page.evaluate(f"() => JSON.parse(localStorage.getItem('{QUEUE_KEY}')).queue.length") == 0:
+            break
+        page.evaluate("() => VV.offline.flush()")
+    page.wait_for_function("() => document.querySelector('[data-vv-offline-count]').textContent === ''")
+    page.locator('[data-vv-history] [data-status-change="paa_vej"]').filter(has_text="1 billede").wait_for()
+    assert photo_answers == [201] and sync_answers == [200]
+    uploads = [u for u in bp.request_urls if u.endswith("/api/v1/photos")]
+    assert len(uploads) == 2  # the lost one and the retry
+
+    session.expire_all()
+    changes = session.scalars(
+        select(StatusChange).where(StatusChange.task_id == task.id, StatusChange.status == "paa_vej")
+    ).all()
+    assert len(changes) == 1
+    change = changes[0]
+    assert change.client_update_id == queued["id"] and change.outcome == "applied"
+    assert change.occurred_at == _when(queued["occurred_at"]) and change.note == "Billede af den utætte hane."
+    photos = session.scalars(select(TaskPhoto).where(TaskPhoto.uploaded_by_sub == "vv-lars")).all()
+    assert len(photos) == 1
+    (photo,) = photos
+    assert photo.status_change_id == change.id and photo.task_id == task.id
+    assert photo.content_type == "image/png" and photo.data == clean_photo(picture).data
+    assert page.evaluate(READ_PHOTOS) == []  # the Blob is gone from the phone once the server has the report
+
+    # A further send finds nothing to send, and nothing is doubled.
+    assert page.evaluate("() => VV.offline.flush()") == 0
+    session.expire_all()
+    assert len(session.scalars(select(TaskPhoto).where(TaskPhoto.uploaded_by_sub == "vv-lars")).all()) == 1
+    assert (
+        len(
+            session.scalars(
+                select(StatusChange).where(StatusChange.task_id == task.id, StatusChange.status == "paa_vej")
+            ).all()
+        )
+        == 1
+    )
+
+
+def test_a_photo_the_phone_or_the_server_refuses_is_said_in_danish_and_never_dropped_silently(
+    session: Session,
+    run_tasks: Callable[[], int],
+    web: Web,
+) -> None:
+    from services.viceværtsopgaver.task.models import StatusChange, TaskPhoto
+
+    task, bp = _task_open_on_the_phone(session, run_tasks, web)
+    page = bp.page
+    count = page.locator("[data-vv-offline-count]")
+    error = page.locator("#f-photos-error")
+    page.context.set_offline(True)
+    count.filter(has_text="Du er uden forbindelse").wait_for()
+
+    # Refused on the phone, before anything is kept: too large, and not a picture at all (whatever its name).
+    too_big = b"\x89PNG\r\n\x1a\n" + b"\0" * (10 * 1024 * 1024)
+    page.set_input_files(PHOTO_INPUT, files=[{"name": "stort.png", "mimeType": "image/png", "buffer": too_big}])
+    page.get_by_role("button", name="På vej").click()
+    error.filter(has_text="Billede 1 (stort.png): Billedet er for stort; det må højst fylde 10 MB.").wait_for()
+    page.set_input_files(
+        PHOTO_INPUT, files=[{"name": "hane.jpg", "mimeType": "image/jpeg", "buffer": b"ikke et billede"}]
+    )
+    page.get_by_role("button", name="På vej").click()
+    error.filter(has_text="Filen er ikke et billede. Billedet skal være JPEG, PNG eller WebP.").wait_for()
+    web.check_axe(bp, "photo refused on the phone")
+    assert count.get_attribute("data-vv-pending") == "0"
+    assert page.evaluate(f"() => (JSON.parse(localStorage.getItem('{QUEUE_KEY}') || '{{}}').queue || []).length") == 0
+    assert page.evaluate(READ_PHOTOS) == []
+
+    # Looks like a PNG to the phone, but the server cannot read it: kept, sent, refused – and said so.
+    broken = b"\x89PNG\r\n\x1a\n" + b"ikke et rigtigt billede"
+    page.set_input_files(PHOTO_INPUT, files=[{"name": "hane.png", "mimeType": "image/png", "buffer": broken}])
+    page.get_by_role("button", name="På vej").click()
+    count.filter(has_text="1 ændring med 1 billede venter på forbindelse").wait_for()
+    page.context.set_offline(False)
+    conflict = page.locator(f'[data-vv-conflicts] [data-vv-conflict="{task.id}"]')
+    conflict.wait_for()
+    text = conflict.inner_text()
+    assert "Billede til status ‘på vej’" in text
+    assert (
+        "Billedet blev afvist" in text and "JPEG, PNG eller WebP" in text and "Statusen er sendt uden billedet." in text
+    )
+    page.wait_for_function("() => document.querySelector('[data-vv-offline-count]').textContent === ''")
+    page.locator("#kk-status").filter(has_text="Se beskeden").wait_for()
+    web.check_axe(bp, "task page with a photo the server refused")
+    session.expire_all()
+    (change,) = session.scalars(
+        select(StatusChange).where(StatusChange.task_id == task.id, StatusChange.status == "paa_vej")
+    ).all()
+    assert change.outcome == "applied"
+    assert session.scalars(select(TaskPhoto).where(TaskPhoto.uploaded_by_sub == "vv-lars")).all() == []
+    assert page.evaluate(READ_PHOTOS) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,6 +34,7 @@ from shared.errors import Conflict, FieldError, NotFound, Unprocessable
 from shared.queue import publish
 
 MAX_PHOTOS_PER_TASK = 30
+PHOTO_SCOPE = "photo.upload"
 
 
 def next_case_number(session: Session, *, now: datetime, prefix: str = "VV") -> str:
@@ -329,8 +331,35 @@ def cancel_task(
 # --- photos ---------------------------------------------------------------------------------------
 
 
-def store_photo(session: Session, *, image: CleanImage, uploaded_by: str, task: Task | None = None) -> TaskPhoto:
-    """Keep an uploaded (already cleaned) photo, optionally attached to a task."""
+def earlier_photo(session: Session, *, uploaded_by: str, key: str | None, data: bytes) -> TaskPhoto | None:
+    """The photo an earlier upload with the same Idempotency-Key stored (a phone resending after a lost answer).
+
+    The key is bound to the bytes the phone sent, so a different file under the same key is refused (422).
+    """
+    earlier = previous_result(
+        session, actor_sub=uploaded_by, scope=PHOTO_SCOPE, key=key, payload_hash=_upload_hash(data)
+    )
+    return session.get(TaskPhoto, earlier) if earlier is not None else None
+
+
+def _upload_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store_photo(
+    session: Session,
+    *,
+    image: CleanImage,
+    uploaded_by: str,
+    task: Task | None = None,
+    idempotency_key: str | None = None,
+    upload: bytes = b"",
+) -> TaskPhoto:
+    """Keep an uploaded (already cleaned) photo, optionally attached to a task.
+
+    With an Idempotency-Key the key is claimed for the photo in the same transaction (see `earlier_photo`);
+    `upload` is the bytes as sent, before cleaning.
+    """
     if task is not None:
         count = len(session.scalars(select(TaskPhoto.id).where(TaskPhoto.task_id == task.id)).all())
         if count >= MAX_PHOTOS_PER_TASK:
@@ -347,6 +376,14 @@ def store_photo(session: Session, *, image: CleanImage, uploaded_by: str, task: 
     )
     session.add(photo)
     session.flush()
+    remember(
+        session,
+        actor_sub=uploaded_by,
+        scope=PHOTO_SCOPE,
+        key=idempotency_key,
+        payload_hash=_upload_hash(upload),
+        resource_id=photo.id,
+    )
     return photo
 
 

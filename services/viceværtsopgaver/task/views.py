@@ -61,10 +61,24 @@ def _managed_task(session: DbSession, principal: Principal, task_id: uuid.UUID) 
     "/photos", response_model=PhotoOut, status_code=201, summary="Upload billede (til bestilling eller statusmelding)"
 )
 def upload_photo(
-    principal: AnyUser, session: DbSession, file: UploadFile = File(description="JPEG, PNG eller WebP, højst 10 MB")
+    principal: AnyUser,
+    session: DbSession,
+    response: Response,
+    file: UploadFile = File(description="JPEG, PNG eller WebP, højst 10 MB"),
+    idempotency_key: IdempotencyKey = None,
 ) -> PhotoOut:
-    image = clean_photo(read_upload(file, limit=MAX_PHOTO_BYTES))
-    return photo_out(service.store_photo(session, image=image, uploaded_by=principal.sub))
+    # With an Idempotency-Key a resent upload (the phone's offline queue after a lost answer) returns the
+    # first photo (200) instead of storing a second one.
+    key = validate_key(idempotency_key)
+    data = read_upload(file, limit=MAX_PHOTO_BYTES)
+    earlier = service.earlier_photo(session, uploaded_by=principal.sub, key=key, data=data)
+    if earlier is not None:
+        response.status_code = 200
+        return photo_out(earlier)
+    image = clean_photo(data)
+    return photo_out(
+        service.store_photo(session, image=image, uploaded_by=principal.sub, idempotency_key=key, upload=data)
+    )
 
 
 @router.post("/tasks/{task_id}/photos", response_model=PhotoOut, status_code=201, summary="Tilføj billede til opgave")

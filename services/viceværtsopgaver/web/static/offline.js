@@ -10,6 +10,13 @@
  * harmless. What the server reports as a conflict (refused, "late", "superseded") is kept and shown per task
  * in Danish until the caretaker has read it.
  *
+ * Photos with a status report cannot live in localStorage: each is kept as a Blob in IndexedDB ("vv-offline",
+ * store "photos") under its own Idempotency-Key made on the phone, with the time it was kept. The report in the
+ * queue names the keys. Before the report is sent, each photo is uploaded (POST /api/v1/photos with that key, so
+ * an upload whose answer was lost gives the same photo again) and its id noted in the queue; the Blob is deleted
+ * once the server has answered the report. A photo the server refuses is shown like a conflict, and the report
+ * is sent without it.
+ *
  * The pages themselves open without coverage through a small service worker (/vv-offline-sw.js) that keeps
  * their HTML shells and static files, and through the last answers kept in sessionStorage (gone with the tab,
  * like the login token).
@@ -21,6 +28,9 @@
   var KEY_PREFIX = "vv.offline.v1.";
   var SNAPSHOT_PREFIX = "vv.snapshot.v1.";
   var RETRY_MS = 30000;
+  var DB_NAME = "vv-offline";
+  var PHOTOS = "photos";
+  var ORPHAN_MS = 10 * 60 * 1000;  // a photo kept but never queued (the tab closed in between) is removed after this
   var BATCH = 200;
   var OUTCOMES = {
     late: "Registreret i historikken, men en nyere status gælder.",
@@ -66,6 +76,83 @@
     write(state);
   }
 
+  /* ---------------------------------------------------------------- photos (IndexedDB) */
+
+  var opening = null;
+
+  function openDb() {
+    if (opening) return opening;
+    opening = new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(PHOTOS, { keyPath: "key" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+    opening.catch(function () { opening = null; });
+    return opening;
+  }
+
+  /** Run fn(store) in one transaction; resolves with fn's request result once the transaction is complete. */
+  function photoStore(mode, fn) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(PHOTOS, mode);
+        var request = fn(tx.objectStore(PHOTOS));
+        tx.oncomplete = function () { resolve(request && request.result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error || new Error("IndexedDB")); };
+      });
+    });
+  }
+
+  function noRoom() {
+    return new KK.Problem(507, {
+      detail: "Telefonen har ikke plads til at gemme billedet.",
+      errors: [{ field: "/photo_ids", code: "no_room", message: "Telefonen har ikke plads til at gemme billedet, til der er forbindelse. Fjern billedet, eller meld status igen, når der er forbindelse." }],
+    });
+  }
+
+  /** Keep the photos (all or none): refused when the browser's storage quota cannot hold them. */
+  function keepPhotos(records) {
+    var bytes = records.reduce(function (sum, r) { return sum + r.size; }, 0);
+    var estimate = navigator.storage && navigator.storage.estimate ? navigator.storage.estimate() : Promise.resolve({});
+    return estimate.then(function (space) {
+      if (space.quota && (space.usage || 0) + bytes > space.quota) throw noRoom();
+      // Ask the browser not to clear the photos under storage pressure (it may say no; the quota check stands).
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+      return photoStore("readwrite", function (store) { records.forEach(function (r) { store.put(r); }); return null; }).catch(function () {
+        throw noRoom();
+      });
+    });
+  }
+
+  function getPhoto(key) {
+    return photoStore("readonly", function (store) { return store.get(key); });
+  }
+
+  function dropPhotos(keys) {
+    if (!keys.length) return Promise.resolve();
+    return photoStore("readwrite", function (store) { keys.forEach(function (k) { store.delete(k); }); return null; }).catch(function () {});
+  }
+
+  /** Remove this user's photos that no queued report names (kept, then the tab closed before the report was). */
+  function dropOrphans() {
+    var sub = user && user.sub;
+    return photoStore("readonly", function (store) { return store.getAll(); }).then(function (records) {
+      var named = {};
+      read().queue.forEach(function (item) { (item.photos || []).forEach(function (p) { named[p.key] = true; }); });
+      var old = new Date(Date.now() - ORPHAN_MS).toISOString();
+      return dropPhotos((records || []).filter(function (r) { return r.user === sub && !named[r.key] && r.kept_at < old; })
+        .map(function (r) { return r.key; }));
+    }).catch(function () {});
+  }
+
+  function waitingPhotos(queue) {
+    return queue.reduce(function (sum, item) {
+      return sum + (item.photos || []).filter(function (p) { return !p.refused; }).length;
+    }, 0);
+  }
+
   /* ---------------------------------------------------------------- snapshots (sessionStorage) */
 
   var snapshot = {
@@ -94,9 +181,13 @@
     return item;
   }
 
-  /** A status report: {task_id, status, status_label, note, occurred_at, client_update_id, photo_ids, label}. */
-  function queueStatus(change) {
-    return add({
+  /**
+   * A status report: {task_id, status, status_label, note, occurred_at, client_update_id, photo_ids, label}, with
+   * photos not yet uploaded as [{file, type, key}] (already checked against the API's size and type rules).
+   * Resolves with the queued item; rejects with a KK.Problem on /photo_ids when the phone cannot keep the photos.
+   */
+  function queueStatus(change, photos) {
+    var item = {
       kind: "status",
       id: change.client_update_id,
       task_id: change.task_id,
@@ -106,6 +197,19 @@
       occurred_at: change.occurred_at,
       photo_ids: change.photo_ids || [],
       label: change.label || "",
+    };
+    if (!photos || !photos.length) return Promise.resolve(add(item));
+    var keptAt = new Date().toISOString();
+    var records = photos.map(function (p) {
+      var type = p.type || p.file.type;
+      return {
+        key: p.key || KK.idempotencyKey(), user: user && user.sub, update_id: item.id, task_id: item.task_id, kept_at: keptAt,
+        name: p.file.name || "billede", type: type, size: p.file.size, blob: p.file.slice(0, p.file.size, type),
+      };
+    });
+    return keepPhotos(records).then(function () {
+      item.photos = records.map(function (r) { return { key: r.key, name: r.name, type: r.type, size: r.size, kept_at: r.kept_at, id: null }; });
+      return add(item);
     });
   }
 
@@ -151,47 +255,97 @@
     return parts.join(" ");
   }
 
-  function conflict(item, text) {
+  function conflict(item, text, photo) {
+    var what = item.kind === "status" ? "Status ‘" + item.status_label + "’"
+      : item.kind === "time_stop" ? "Stop af uret" : item.kind === "time_period" ? "Tidsregistrering" : "Start af uret";
     return {
-      id: "c-" + item.kind + "-" + item.id,
+      id: photo ? "c-photo-" + photo.key : "c-" + item.kind + "-" + item.id,
       task_id: item.task_id,
       label: item.label,
-      what: item.kind === "status" ? "Status ‘" + item.status_label + "’"
-        : item.kind === "time_stop" ? "Stop af uret" : item.kind === "time_period" ? "Tidsregistrering" : "Start af uret",
+      what: photo ? "Billede til " + what.charAt(0).toLowerCase() + what.slice(1) : what,
       at: item.occurred_at || item.ended_at || item.started_at,
       text: text,
     };
   }
 
-  /** Settle items the server answered: drop them from the queue, keep conflicts to show. */
+  /** Settle items the server answered: drop them (and their photos) from the queue, keep conflicts to show. */
   function settle(done) {
+    var keys = [];
     update(function (state) {
       var ids = done.map(function (d) { return d.item.id; });
       state.queue = state.queue.filter(function (item) { return ids.indexOf(item.id) === -1; });
+      var found = [];
       done.forEach(function (d) {
-        if (d.text && !state.conflicts.some(function (c) { return c.id === conflict(d.item, "").id; })) {
-          state.conflicts.push(conflict(d.item, d.text));
-          refused += 1;
-        }
+        if (d.text) found.push(conflict(d.item, d.text));
+        (d.item.photos || []).forEach(function (photo) {
+          keys.push(photo.key);
+          if (photo.refused) found.push(conflict(d.item, photo.refused + " Statusen er sendt uden billedet.", photo));
+        });
+      });
+      found.forEach(function (c) {
+        if (state.conflicts.some(function (x) { return x.id === c.id; })) return;
+        state.conflicts.push(c);
+        refused += 1;
       });
     });
+    return dropPhotos(keys);
   }
 
   /** Errors worth waiting out (no network, session, overload, server trouble) keep the queue as it is. */
   function retryLater(error) {
-    return isNetworkError(error) || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500 || !error.status;
+    var type = (error.problem && error.problem.type) || "";
+    return isNetworkError(error) || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500 || !error.status
+      || /\/idempotency_key_in_flight$/.test(type);  // another tab is sending the same photo right now
+  }
+
+  /** Note what became of a waiting photo (its id, or the server's refusal) on the queued report. */
+  function markPhoto(item, photo, change) {
+    Object.assign(photo, change);
+    update(function (state) {
+      state.queue.forEach(function (q) {
+        if (q.id !== item.id || q.kind !== item.kind) return;
+        (q.photos || []).forEach(function (p) { if (p.key === photo.key) Object.assign(p, change); });
+      });
+    });
+  }
+
+  /** Upload the waiting photos of these reports, one at a time, each with its own key. */
+  function uploadPhotos(batch) {
+    var photos = [];
+    batch.forEach(function (item) { (item.photos || []).forEach(function (p) { if (!p.id && !p.refused) photos.push([item, p]); }); });
+    return photos.reduce(function (chain, pair) {
+      var item = pair[0];
+      var photo = pair[1];
+      return chain.then(function () { return getPhoto(photo.key).catch(function () { return null; }); }).then(function (record) {
+        if (!record) { markPhoto(item, photo, { refused: "Billedet findes ikke længere på telefonen." }); return null; }
+        var body = new FormData();
+        body.append("file", record.blob, record.name);
+        return KK.api("/api/v1/photos", { method: "POST", body: body, idempotencyKey: photo.key }).then(function (answer) {
+          markPhoto(item, photo, { id: answer.id });
+        }, function (error) {
+          if (retryLater(error)) throw error;
+          markPhoto(item, photo, { refused: "Billedet blev afvist: " + problemText(error.problem || { detail: error.message }) });
+        });
+      });
+    }, Promise.resolve());
+  }
+
+  function photoIds(item) {
+    return (item.photo_ids || []).concat((item.photos || []).filter(function (p) { return p.id; }).map(function (p) { return p.id; }));
   }
 
   function sendStatuses(batch) {
-    return KK.api("/api/v1/sync/status-changes", {
-      method: "POST",
-      body: {
-        status_changes: batch.map(function (item) {
-          return { task_id: item.task_id, status: item.status, note: item.note, occurred_at: item.occurred_at, client_update_id: item.id, photo_ids: item.photo_ids };
-        }),
-      },
+    return uploadPhotos(batch).then(function () {
+      return KK.api("/api/v1/sync/status-changes", {
+        method: "POST",
+        body: {
+          status_changes: batch.map(function (item) {
+            return { task_id: item.task_id, status: item.status, note: item.note, occurred_at: item.occurred_at, client_update_id: item.id, photo_ids: photoIds(item) };
+          }),
+        },
+      });
     }).then(function (answer) {
-      settle(batch.map(function (item, index) {
+      return settle(batch.map(function (item, index) {
         var result = answer.results[index] || {};
         var text = result.ok ? OUTCOMES[result.outcome] || null : problemText(result.problem);
         return { item: item, text: text };
@@ -208,7 +362,7 @@
       if (item.kind === "time_period") body.ended_at = item.ended_at;
       call = KK.api("/api/v1/tasks/" + encodeURIComponent(item.task_id) + "/time-entries", { method: "POST", body: body });
     }
-    return call.then(function () { settle([{ item: item, text: null }]); });
+    return call.then(function () { return settle([{ item: item, text: null }]); });
   }
 
   function step(sent) {
@@ -223,8 +377,8 @@
     var call = head.kind === "status" ? sendStatuses(batch) : sendTime(head);
     return call.then(function () { return step(sent + batch.length); }, function (error) {
       if (retryLater(error)) return Promise.reject(error);
-      settle(batch.map(function (item) { return { item: item, text: problemText(error.problem || { detail: error.message }) }; }));
-      return step(sent + batch.length);
+      return settle(batch.map(function (item) { return { item: item, text: problemText(error.problem || { detail: error.message }) }; }))
+        .then(function () { return step(sent + batch.length); });
     });
   }
 
@@ -252,22 +406,28 @@
 
   /* ---------------------------------------------------------------- showing */
 
-  function countText(n) {
+  function countText(n, photos) {
     var online = navigator.onLine;
+    if (n > 0 && photos > 0) {
+      return (n === 1 ? "1 ændring" : n + " ændringer") + " med " + (photos === 1 ? "1 billede" : photos + " billeder") + " venter på forbindelse."
+        + (online ? " Sender …" : " " + (photos === 1 ? "Billedet" : "Billederne") + " sendes, når du er online igen.");
+    }
     if (n > 0) {
       return (n === 1 ? "1 ændring venter på forbindelse." : n + " ændringer venter på forbindelse.")
         + (online ? " Sender …" : " De sendes af sig selv, når telefonen har forbindelse igen.");
     }
-    return online ? "" : "Du er uden forbindelse. Statusændringer og tid gemmes på telefonen og sendes, når der er forbindelse igen.";
+    return online ? "" : "Du er uden forbindelse. Statusændringer, billeder og tid gemmes på telefonen og sendes, når der er forbindelse igen.";
   }
 
   function render() {
     if (!box) return;
     var state = read();
     var n = state.queue.length;
-    var text = countText(n);
+    var photos = waitingPhotos(state.queue);
+    var text = countText(n, photos);
     if (countNode.textContent !== text) countNode.textContent = text;
     countNode.setAttribute("data-vv-pending", String(n));
+    countNode.setAttribute("data-vv-pending-photos", String(photos));
     box.classList.toggle("vv-offline--active", !!text);
     var shown = state.conflicts.filter(function (c) { return !options.taskId || c.task_id === options.taskId; });
     KK.clear(conflictsNode);
@@ -348,6 +508,7 @@
     window.addEventListener("storage", function (event) { if (event.key === storageKey()) { render(); listeners.forEach(function (fn) { fn(); }); } });
     window.setInterval(function () { if (read().queue.length) flush(); }, RETRY_MS);
     prepare();
+    dropOrphans();
     return flush();
   }
 

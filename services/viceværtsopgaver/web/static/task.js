@@ -4,8 +4,9 @@
  * anyone else. The caretaker reports status with a note and photos, and starts/stops the timer.
  * API: GET /api/v1/tasks/{id}, /buildings/{id}, /me/caretaker; POST /tasks/{id}/status-changes, /photos,
  *      /tasks/{id}/time-entries, /time-entries/{id}/stops, /tasks/{id}/cancellations; GET /documents/{id}.
- * Offline (caretakers, offline.js): status reports and timer starts/stops are queued on the phone and sent
- * through POST /sync/status-changes and the time-entry endpoints when the phone is online again; the page then
+ * Offline (caretakers, offline.js): status reports (with their photos, kept in IndexedDB after the same size and
+ * type checks as the API's) and timer starts/stops are queued on the phone and sent through POST /photos,
+ * POST /sync/status-changes and the time-entry endpoints when the phone is online again; the page then
  * shows the last answer it had (sessionStorage) with the waiting changes on top, and the buttons from the
  * API's own `next_statuses_after`.
  */
@@ -259,7 +260,8 @@
         task.allowed_next_statuses = flow[item.status] || [];
         task.status_changes.push({
           status: item.status, status_label: task.status_label, occurred_at: item.occurred_at, actor_name: state.user ? state.user.name : "",
-          note: item.note, outcome: "pending", outcome_text: "Venter på forbindelse – sendes automatisk", photo_ids: item.photo_ids || [],
+          note: item.note, outcome: "pending", outcome_text: "Venter på forbindelse – sendes automatisk",
+          photo_ids: (item.photo_ids || []).concat((item.photos || []).filter(function (p) { return !p.refused; })),
         });
       } else if (item.kind === "time_start" || item.kind === "time_period") {
         task.time_entries.push({ id: null, pending: true, client_entry_id: item.id, caretaker_id: state.me && state.me.id, started_at: item.started_at,
@@ -326,25 +328,29 @@
         occurred_at: state.statusTimes[status], client_update_id: state.statusKeys[status], photo_ids: [],
         label: state.task ? state.task.case_number + " " + state.task.title : "",
       };
-      function queue(photoIds) {
+      /** Keep the report on the phone: with photo ids already uploaded, or with the chosen files themselves. */
+      function queue(photoIds, withFiles) {
         change.photo_ids = photoIds || [];
-        VV.offline.queueStatus(change);
-        state.statusKeys = {};
-        state.statusTimes = {};
-        form.reset();
-        camera.reset();
-        render(localView(state.server), state.building);
-        KK.status("Ingen forbindelse: ‘" + VV.capital(change.status_label) + "’ er gemt på telefonen og sendes, når der er forbindelse.");
-        focusAfterUpdate();
+        var files = withFiles ? camera.files() : [];
+        var checked = files.length ? camera.check() : Promise.resolve([]);
+        return checked.then(function (types) {
+          var keys = camera.keys();
+          return VV.offline.queueStatus(change, files.map(function (file, i) { return { file: file, type: types[i], key: keys[i] }; }));
+        }).then(function () {
+          state.statusKeys = {};
+          state.statusTimes = {};
+          form.reset();
+          camera.reset();
+          render(localView(state.server), state.building);
+          var label = "‘" + VV.capital(change.status_label) + "’";
+          KK.status(files.length
+            ? "Ingen forbindelse: " + label + " er gemt på telefonen med " + (files.length === 1 ? "billedet. Billedet sendes, når du er online igen." : files.length + " billeder. Billederne sendes, når du er online igen.")
+            : "Ingen forbindelse: " + label + " er gemt på telefonen og sendes, når der er forbindelse.");
+          focusAfterUpdate();
+        });
       }
       if (state.offline && VV.offline.shouldQueue()) {
-        if (hasPhotos() && !navigator.onLine) {
-          return Promise.reject(new KK.Problem(422, {
-            detail: "Billeder kan ikke sendes uden forbindelse.",
-            errors: [{ field: "/photo_ids", code: "offline", message: "Billeder kan ikke sendes uden forbindelse. Fjern billedet, eller meld status igen, når der er forbindelse." }],
-          }));
-        }
-        return (hasPhotos() ? camera.upload() : Promise.resolve([])).then(queue).then(function () { window.setTimeout(applyButtons, 0); });
+        return queue([], hasPhotos()).then(function () { window.setTimeout(applyButtons, 0); });
       }
       var uploaded = [];
       return camera.upload().then(function (photoIds) {
@@ -364,10 +370,12 @@
           focusAfterUpdate();
         });
       }, function (error) {
-        // The report did not get through: keep it on the phone (with the photos already uploaded, if any).
+        // The report did not get through: keep it on the phone, with the photos' ids if all were uploaded, else
+        // with the files themselves (their keys make a photo that did arrive come back as the same photo).
         if (!VV.offline.isNetworkError(error)) delete state.statusTimes[status];
-        if (!state.offline || !VV.offline.isNetworkError(error) || (hasPhotos() && uploaded.length === 0)) throw error;
-        queue(uploaded);
+        if (!state.offline || !VV.offline.isNetworkError(error)) throw error;
+        var allUploaded = uploaded.length === camera.files().length;
+        return queue(allUploaded ? uploaded : [], !allUploaded);
       }).then(function () { window.setTimeout(applyButtons, 0); }, function (error) {
         window.setTimeout(applyButtons, 0);
         throw error;

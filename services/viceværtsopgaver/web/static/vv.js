@@ -4,7 +4,7 @@
  *   VV.statusTag(task), VV.priorityText(task)   status chip and priority text from the API's labels
  *   VV.blob(path) / VV.image(path, alt)         authenticated download of photos, documents, charts (bearer token)
  *   VV.download(path, filename)                 save a file the API serves (CSV, documents)
- *   VV.photos(input, preview)                   camera/file input: preview and upload (POST /api/v1/photos)
+ *   VV.photos(input, preview)                   camera/file input: preview, checks and upload (POST /api/v1/photos)
  *   VV.orderForm(form, options)                 the order form used by the portal and the QR page
  *   VV.notifications(box, badge, heading)       in-portal messages with "Markér som læst"
  *   VV.poll(fn, ms)                             refresh while the page is visible ("live" lists)
@@ -80,14 +80,64 @@
     }, function (error) { if (tab) tab.close(); throw error; });
   }
 
+  var PHOTO_TYPES = { "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP" };
+  var MAX_PHOTO_BYTES = 10 * 1024 * 1024;  // the API's limit (common/files.py)
+
+  /** The picture type by the file's first bytes (the name and the browser's guess can be wrong), or null. */
+  function sniffPhoto(file) {
+    var head = file.slice(0, 12);
+    var read = head.arrayBuffer ? head.arrayBuffer() : new Response(head).arrayBuffer();
+    return read.then(function (buffer) {
+      var b = new Uint8Array(buffer);
+      var text = function (from, to) { return String.fromCharCode.apply(null, Array.prototype.slice.call(b, from, to)); };
+      if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+      if (b[0] === 0x89 && text(1, 4) === "PNG") return "image/png";
+      if (text(0, 4) === "RIFF" && text(8, 12) === "WEBP") return "image/webp";
+      return null;
+    });
+  }
+
+  /**
+   * The API's own size and type rules checked on the phone, for photos that cannot be sent now (the offline
+   * queue): resolves with each file's type, or rejects with a KK.Problem naming each photo in Danish.
+   */
+  function checkPhotos(files) {
+    return Promise.all(files.map(function (file, index) {
+      var name = "Billede " + (index + 1) + " (" + file.name + "): ";
+      if (!file.size) return Promise.resolve({ message: name + "Filen er tom." });
+      if (file.size > MAX_PHOTO_BYTES) {
+        return Promise.resolve({ message: name + "Billedet er for stort; det må højst fylde 10 MB. Tag billedet igen med lavere opløsning." });
+      }
+      return sniffPhoto(file).then(function (type) {
+        return type ? { type: type } : { message: name + "Filen er ikke et billede. Billedet skal være JPEG, PNG eller WebP." };
+      });
+    })).then(function (results) {
+      var bad = results.filter(function (r) { return r.message; });
+      if (!bad.length) return results.map(function (r) { return r.type; });
+      throw new KK.Problem(422, {
+        detail: bad.length === 1 ? "Billedet kan ikke gemmes til senere." : "Billederne kan ikke gemmes til senere.",
+        errors: bad.map(function (r) { return { field: "/photo_ids", code: "photo_refused", message: r.message }; }),
+      });
+    });
+  }
+
   /**
    * A camera/file input: shows the chosen pictures and uploads them once (POST /api/v1/photos, one request each).
    * upload() resolves with the photo ids; an upload error is reported on the input's own field (/photo_ids).
+   * Each chosen file has an Idempotency-Key made when it was chosen (keys()), so a resend after a lost answer –
+   * also from the offline queue – gives the photo the server already has instead of a second one.
    */
   function photos(input, preview) {
     var uploaded = null;  // {files: FileList, ids: [...]} for the current choice, so a retry does not upload twice
+    var keys = [];
+    function chosen() { return Array.prototype.slice.call(input.files || []); }
+    function keysFor() {
+      while (keys.length < chosen().length) keys.push(KK.idempotencyKey());
+      return keys.slice(0, chosen().length);
+    }
     input.addEventListener("change", function () {
       uploaded = null;
+      keys = [];
       if (!preview) return;
       KK.clear(preview);
       Array.prototype.forEach.call(input.files || [], function (file, index) {
@@ -95,16 +145,20 @@
       });
     });
     return {
+      files: chosen,
+      keys: keysFor,
+      check: function () { return checkPhotos(chosen()); },
       upload: function () {
-        var files = Array.prototype.slice.call(input.files || []);
+        var files = chosen();
         if (!files.length) return Promise.resolve([]);
         if (uploaded && uploaded.files === input.files) return Promise.resolve(uploaded.ids);
+        var fileKeys = keysFor();
         var ids = [];
         return files.reduce(function (chain, file, index) {
           return chain.then(function () {
             var body = new FormData();
             body.append("file", file, file.name);
-            return KK.api("/api/v1/photos", { method: "POST", body: body }).then(function (photo) { ids.push(photo.id); }, function (error) {
+            return KK.api("/api/v1/photos", { method: "POST", body: body, idempotencyKey: fileKeys[index] }).then(function (photo) { ids.push(photo.id); }, function (error) {
               if (error instanceof KK.Problem) {
                 var name = "Billede " + (index + 1) + " (" + file.name + "): ";
                 error.errors = (error.errors.length ? error.errors : [{ message: error.message }]).map(function (e) {
@@ -119,7 +173,7 @@
           return ids;
         });
       },
-      reset: function () { uploaded = null; input.value = ""; if (preview) KK.clear(preview); },
+      reset: function () { uploaded = null; keys = []; input.value = ""; if (preview) KK.clear(preview); },
     };
   }
 
@@ -243,6 +297,7 @@
     download: download,
     openFile: openFile,
     photos: photos,
+    checkPhotos: checkPhotos,
     orderForm: orderForm,
     notifications: notifications,
     loadTaskTypes: loadTaskTypes,

@@ -286,6 +286,70 @@ def gc_delta(before: dict[str, dict[str, float]], after: dict[str, dict[str, flo
     return delta
 
 
+def _cpu_seconds() -> dict[int, tuple[str, float]]:
+    """utime + stime of every process, with its command line."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        out[int(entry.name)] = (cmd, (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def cpu_by_role(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], roles: dict[int, str], seconds: float
+) -> dict[str, float]:
+    """Share of one core each role used between two readings (1.0 = a whole core); PostgreSQL backends by client."""
+    used: Counter[str] = Counter()
+    for pid, (cmd, cpu) in after.items():
+        delta = cpu - before.get(pid, (cmd, 0.0))[1]
+        if delta <= 0:
+            continue
+        role = roles.get(pid)
+        if role is None:
+            if "postgres" in cmd:
+                role = "postgres (other)"
+            elif any(k in cmd for k in ("bearerbox", "smsbox", "fakesmsc")):
+                role = "kannel"
+            elif "redis-server" in cmd:
+                role = "redis"
+            else:
+                role = "other processes"
+        used[role] += delta
+    return {role: round(value / seconds, 2) for role, value in used.most_common()}
+
+
+def process_roles(engine: Any, api_pid: int, worker_pid: int) -> dict[int, str]:
+    """Which process does what: the API, the worker and its children, and each client's PostgreSQL backends."""
+    from sqlalchemy import text
+
+    roles = {os.getpid(): "load generator (this script)", api_pid: "api"}
+    children = {worker_pid}
+    for entry in Path("/proc").iterdir():  # the worker's Celery pool (one level down is enough here)
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == worker_pid or parent in children:
+                children.add(int(entry.name))
+    for pid in children:
+        roles[pid] = "worker"
+    with engine.connect() as c:
+        for pid, name in c.execute(text("SELECT pid, application_name FROM pg_stat_activity WHERE pid IS NOT NULL")):
+            if name.startswith("kk-sms_ydelse"):
+                roles[int(pid)] = "postgres for the api"
+            elif name.startswith("kk-worker"):
+                roles[int(pid)] = "postgres for the worker"
+    return roles
+
+
 def wait_until(condition: Any, timeout: float, interval: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -443,6 +507,8 @@ def main() -> int:
 
         sustained = citizens[:n_sustained]
         gc_before = gc_pauses(api_port)
+        roles = process_roles(engine, api.pid, worker.pid)
+        cpu_before, cpu_t0 = _cpu_seconds(), time.monotonic()
         if options.pause_worker_during_sustained:
             os.killpg(worker.pid, signal.SIGSTOP)
         try:
@@ -450,7 +516,9 @@ def main() -> int:
         finally:
             if options.pause_worker_during_sustained:
                 os.killpg(worker.pid, signal.SIGCONT)
+        sustained_cpu = cpu_by_role(cpu_before, _cpu_seconds(), roles, time.monotonic() - cpu_t0)
         sustained_gc = gc_delta(gc_before, gc_pauses(api_port))
+        print(f"sustained: CPU by role (cores) {sustained_cpu}", flush=True)
         sustained_timeline = timeline(results)
         print(f"sustained: API garbage-collector pauses {sustained_gc}", flush=True)
         print(
@@ -611,6 +679,7 @@ def main() -> int:
                 "sustained_phase": sp,
                 "sustained_timeline": sustained_timeline,
                 "sustained_api_gc_pauses": sustained_gc,
+                "sustained_cpu_cores_by_role": sustained_cpu,
                 "burst_phase": bp,
             },
         }

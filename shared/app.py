@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from shared.admission import AdmissionMiddleware
 from shared.auth.roles import AUDIENCES
+from shared.db import set_process_label
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
 from shared.observability import MetricsMiddleware, health_router, install_gc_metrics
@@ -40,6 +41,7 @@ def create_service_app(
     """Build one service's FastAPI app with the platform's shared behaviour."""
     settings = get_settings()
     configure_logging(service, level=settings.log_level, json=settings.log_json)
+    set_process_label(f"kk-{service}")
     app = FastAPI(
         title=title,
         description=description,

@@ -8,6 +8,7 @@ definitions (with `schema=`) run unchanged.
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -95,6 +96,14 @@ def _attach_sqlite_schemas(engine: Engine, directory: str) -> None:
         cursor.close()
 
 
+def set_process_label(label: str) -> None:
+    """Name this process's PostgreSQL connections (pg_stat_activity.application_name): which service, API or worker."""
+    os.environ[PROCESS_LABEL_ENV] = label  # inherited by child processes (the worker's Celery pool)
+
+
+PROCESS_LABEL_ENV = "KK_PROCESS_LABEL"
+
+
 def build_engine(url: str | None = None) -> Engine:
     """Create an engine for the URL (default: settings), with schemas ready on SQLite."""
     settings = get_settings()
@@ -114,6 +123,7 @@ def build_engine(url: str | None = None) -> Engine:
         # retryable 503, and SQLAlchemy then replaces every older pooled connection (optimistic handling).
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=1800,
+        connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 
+from shared.db import set_process_label
 from shared.logging import configure_logging
 from shared.queue.celery_app import TASK_MODULES
 from shared.queue.outbox import QUEUES
@@ -20,6 +21,7 @@ from shared.settings import get_settings
 def main() -> int:
     settings = get_settings()
     configure_logging("worker", level=settings.log_level, json=settings.log_json)
+    set_process_label("kk-worker")
     if settings.worker_nice:
         # Background work yields the CPU to request handling on a shared node (docs/configuration.md).
         os.nice(settings.worker_nice)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from shared.admission import AdmissionMiddleware
 from shared.auth.roles import AUDIENCES
-from shared.db import set_process_label
+from shared.db import build_async_engine, set_process_label
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
 from shared.observability import MetricsMiddleware, health_router, install_gc_metrics
@@ -23,10 +23,16 @@ from shared.web import Page, mount_web
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists once the app has started (routes, models, templates, settings) lives as long as the process:
     # freezing it keeps the garbage collector's full collections short while requests run (latency tail).
+    # Hot endpoints that are one statement use this engine on the event loop (shared/db.py build_async_engine).
+    app.state.async_engine = build_async_engine()
     gc.collect()
     gc.freeze()
     install_gc_metrics()
-    yield
+    try:
+        yield
+    finally:
+        if app.state.async_engine is not None:
+            await app.state.async_engine.dispose()
 
 
 def create_service_app(

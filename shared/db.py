@@ -19,6 +19,7 @@ import anyio
 from fastapi import Depends
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +122,26 @@ def build_engine(url: str | None = None) -> Engine:
         # No ping per checkout by default: it is one more round trip on every request (18 % of the IVR
         # endpoint's time). A connection broken by a database restart fails its request once with a
         # retryable 503, and SQLAlchemy then replaces every older pooled connection (optimistic handling).
+        pool_pre_ping=settings.db_pool_pre_ping,
+        pool_recycle=1800,
+        connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
+    )
+
+
+def build_async_engine(url: str | None = None) -> AsyncEngine | None:
+    """An asyncio engine (psycopg async) for a hot endpoint whose work is one statement; None on SQLite.
+
+    It lets such an endpoint stay on the event loop: no thread-pool hop, no GIL hand-over between threads.
+    Bound to the event loop that first uses it, so an app creates it in its lifespan (app.state.async_engine).
+    """
+    settings = get_settings()
+    url = url or settings.effective_database_url
+    if not url.startswith("postgresql"):
+        return None
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=1800,
         connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},

@@ -149,7 +149,7 @@ _PG_PROBE = text(
     WHERE caller_hash = :caller AND status IN ('accepted', 'completed') AND received_at >= :day_ago
     """
 )
-_PG_ACCEPT_NEW_CALL = text(
+PG_ACCEPT_NEW_CALL = text(
     """
     WITH counts AS (
         SELECT count(*) FILTER (WHERE received_at >= :hour_ago) AS hour_n, count(*) AS day_n
@@ -193,10 +193,22 @@ def _probe(session: Session, *, call_id: str, caller: str, now: datetime) -> tup
     return existing, int(hour_n), int(day_n)
 
 
-def receive_call(
-    session: Session, *, call_id: str, caller_number: str, menu_item: str, digits: str, principal: Principal
-) -> CallAnswer:
-    """Record one IVR request and decide at once what to say; the lookup runs later in the worker."""
+@dataclass(frozen=True)
+class CallRequest:
+    """An IVR request whose fields are valid: the product, the caller's key and the CPR number if it is one."""
+
+    call_id: str
+    menu_item: str
+    product: str
+    caller: str
+    cpr: str | None
+    principal: Principal
+
+
+def validate_call(
+    *, call_id: str, caller_number: str, menu_item: str, digits: str, principal: Principal
+) -> CallRequest:
+    """Check the fields every answer depends on (all errors at once); an invalid CPR number is not an error here."""
     product = for_menu_item(menu_item)
     errors = []
     if product is None:
@@ -210,33 +222,68 @@ def receive_call(
         )
     if errors or product is None:
         raise Unprocessable("Opkaldet kan ikke behandles; se de enkelte felter.", errors=errors)
-
-    now = utcnow()
     try:
-        cpr = cpr_utils.normalise(digits)
+        cpr: str | None = cpr_utils.normalise(digits)
     except cpr_utils.InvalidCPR:
         cpr = None
+    return CallRequest(call_id, menu_item, product.key, caller, cpr, principal)
+
+
+def new_call_params(request: CallRequest, *, now: datetime) -> dict[str, object]:
+    """Parameters of the one-statement PostgreSQL path (PG_ACCEPT_NEW_CALL) for a request with a valid CPR."""
+    assert request.cpr is not None
     day, hour = local_day_hour(now)
-    if cpr is not None and is_postgres(session):
+    values = _call_values(
+        request.call_id, request.product, request.menu_item, request.caller, request.principal, now, day, hour
+    )
+    settings = get_settings()
+    params = dict(
+        values,
+        cpr_pseudonym=cpr_utils.pseudonymise(request.cpr),
+        cpr_encrypted=encrypt(request.cpr.encode()),
+        prompt_id=prompts.ACCEPTED.prompt_id,
+        event_id=uuid.uuid4(),
+        now=now,
+        day_ago=now - timedelta(days=1),
+        hour_ago=now - timedelta(hours=1),
+        unlimited=request.caller == WITHHELD,
+        hour_limit=settings.sms_ydelse_caller_limit_per_hour,
+        day_limit=settings.sms_ydelse_caller_limit_per_day,
+    )
+    params.pop("received_at")
+    return params
+
+
+def accepted_answer(params: dict[str, object]) -> CallAnswer:
+    """The answer to a call the one-statement path accepted."""
+    return _answer(params["id"], str(params["call_id"]), CallStatus.accepted, prompts.ACCEPTED.prompt_id, 0, False)  # type: ignore[arg-type]
+
+
+def receive_call(
+    session: Session, *, call_id: str, caller_number: str, menu_item: str, digits: str, principal: Principal
+) -> CallAnswer:
+    """Record one IVR request and decide at once what to say; the lookup runs later in the worker."""
+    request = validate_call(
+        call_id=call_id, caller_number=caller_number, menu_item=menu_item, digits=digits, principal=principal
+    )
+    return record_call(session, request=request)
+
+
+def record_call(session: Session, *, request: CallRequest, new_call_tried: bool = False) -> CallAnswer:
+    """Record a validated IVR request and decide what to say (every case: new, replayed, bad CPR, over the limits).
+
+    `new_call_tried`: the caller already ran the one-statement path for this request and it inserted nothing
+    (a replayed call id or a caller over the limits), so go straight to the general path.
+    """
+    call_id, caller, cpr, principal = request.call_id, request.caller, request.cpr, request.principal
+    product_key, menu_item = request.product, request.menu_item
+    now = utcnow()
+    day, hour = local_day_hour(now)
+    if cpr is not None and not new_call_tried and is_postgres(session):
         # The common case in one statement: a new call id, a valid CPR number, a caller under the limits.
-        values = _call_values(call_id, product.key, menu_item, caller, principal, now, day, hour)
-        settings = get_settings()
-        params = dict(
-            values,
-            cpr_pseudonym=cpr_utils.pseudonymise(cpr),
-            cpr_encrypted=encrypt(cpr.encode()),
-            prompt_id=prompts.ACCEPTED.prompt_id,
-            event_id=uuid.uuid4(),
-            now=now,
-            day_ago=now - timedelta(days=1),
-            hour_ago=now - timedelta(hours=1),
-            unlimited=caller == WITHHELD,
-            hour_limit=settings.sms_ydelse_caller_limit_per_hour,
-            day_limit=settings.sms_ydelse_caller_limit_per_day,
-        )
-        params.pop("received_at")
-        if session.execute(_PG_ACCEPT_NEW_CALL, params).first() is not None:
-            return _answer(values["id"], call_id, CallStatus.accepted, prompts.ACCEPTED.prompt_id, 0, replayed=False)  # type: ignore[arg-type]
+        params = new_call_params(request, now=now)
+        if session.execute(PG_ACCEPT_NEW_CALL, params).first() is not None:
+            return accepted_answer(params)
     existing, hour_count, day_count = _probe(session, call_id=call_id, caller=caller, now=now)
     call: IvrCall | None = None
     if existing is not None:
@@ -252,7 +299,7 @@ def receive_call(
         if call is not None:
             call.invalid_attempts, call.status, call.prompt_id = invalid, status, prompt.prompt_id
             return _answer_for(call, replayed=False)
-        values = _call_values(call_id, product.key, menu_item, caller, principal, now, day, hour)
+        values = _call_values(call_id, product_key, menu_item, caller, principal, now, day, hour)
         values.update(status=status, prompt_id=prompt.prompt_id, invalid_attempts=invalid)
         if not _insert_call(session, values):
             return _replay(session, call_id)
@@ -272,7 +319,7 @@ def receive_call(
             publish(session, "sms_ydelse.call.accepted", {"call": str(call.id)})
         return _answer_for(call, replayed=False)
 
-    values = _call_values(call_id, product.key, menu_item, caller, principal, now, day, hour)
+    values = _call_values(call_id, product_key, menu_item, caller, principal, now, day, hour)
     call_uuid: uuid.UUID = values["id"]  # type: ignore[assignment]
     if limited:  # nothing is kept about the citizen for a refused request
         values.update(status=status, prompt_id=prompt.prompt_id, invalid_attempts=0)

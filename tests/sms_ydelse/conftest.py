@@ -35,8 +35,11 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None
 
 
 @pytest.fixture
-def api(client_for: Callable[[str], Any]) -> Any:
-    return client_for("sms_ydelse")
+def api(client_for: Callable[[str], Any]) -> Iterator[Any]:
+    """The app with its lifespan running, as uvicorn runs it: new IVR calls take the event-loop path."""
+    client = client_for("sms_ydelse")
+    with client:
+        yield client
 
 
 @pytest.fixture

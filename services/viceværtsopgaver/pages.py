@@ -76,6 +76,16 @@ PAGES = [
         scripts=_scripts("board.js"),
         styles=_STYLES,
     ),
+    # ASCII path like the other pages (no percent-encoded "æ" in links and bookmarks).
+    Page(
+        "/vicevaerter",
+        "caretakers.html",
+        "Viceværter",
+        roles=(Role.teamleder, Role.admin),
+        summary="Teamets viceværter: kompetencer, arbejdstid og fravær (syg i dag, ferie i næste uge); fordelingen bruger dem med det samme.",
+        scripts=_scripts("caretakers.js"),
+        styles=_STYLES,
+    ),
     Page(
         "/tidsregistreringer",
         "time_corrections.html",

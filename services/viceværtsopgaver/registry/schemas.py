@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from services.viceværtsopgaver.common.validators import (
     ClockTime,
@@ -274,13 +274,17 @@ class AbsenceIn(Strict):
     ends_on: date
     kind: Literal["syg", "ferie", "kursus", "andet"]
 
-    @model_validator(mode="after")
-    def _ordered(self) -> AbsenceIn:
-        if self.ends_on < self.starts_on:
-            raise ValueError("Fraværet skal slutte samme dag eller efter det begynder.")
-        if (self.ends_on - self.starts_on).days > 366:
-            raise ValueError("Et fravær kan højst vare et år; opret flere perioder.")
-        return self
+    # A field validator (not a model validator), so the message points at /ends_on and the page shows it there.
+    @field_validator("ends_on")
+    @classmethod
+    def _ordered(cls, ends_on: date, info: ValidationInfo) -> date:
+        starts_on = info.data.get("starts_on")
+        if isinstance(starts_on, date):
+            if ends_on < starts_on:
+                raise ValueError("Fraværet skal slutte samme dag eller efter det begynder.")
+            if (ends_on - starts_on).days > 366:
+                raise ValueError("Et fravær kan højst vare et år; opret flere perioder.")
+        return ends_on
 
 
 class AbsenceOut(BaseModel):

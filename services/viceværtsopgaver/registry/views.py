@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
@@ -285,12 +286,25 @@ def my_caretaker(principal: CaretakerUser, session: DbSession) -> object:
     return access.require_caretaker(session, principal)
 
 
-@router.get("/caretakers", response_model=list[CaretakerOut], summary="Viceværter")
+@router.get(
+    "/caretakers",
+    response_model=list[CaretakerOut],
+    summary="Viceværter (en teamleder ser sine egne teams; servicedesk og admin alle)",
+)
 def list_caretakers(
     principal: Overview, session: DbSession, team_id: uuid.UUID | None = None, active_only: bool = Query(False)
 ) -> list[object]:
-    team_ids = [team_id] if team_id is not None else None
-    return list(service.list_caretakers(session, team_ids=team_ids, active_only=active_only))
+    team_ids: set[uuid.UUID] | None = {team_id} if team_id is not None else None
+    if not access.sees_everything(principal):
+        # Least privilege: a team leader gets only the caretakers of the teams they lead (home, hours, skills
+        # of other teams' people are none of their business); another team's id gives an empty list.
+        led = access.led_team_ids(session, principal)
+        team_ids = led if team_ids is None else team_ids & led
+    return list(
+        service.list_caretakers(
+            session, team_ids=sorted(team_ids) if team_ids is not None else None, active_only=active_only
+        )
+    )
 
 
 @router.post("/caretakers", response_model=CaretakerOut, status_code=201, summary="Opret vicevært")
@@ -306,7 +320,8 @@ def create_caretaker(body: CaretakerIn, principal: Leader, session: DbSession) -
 @router.get("/caretakers/{caretaker_id}", response_model=CaretakerOut, summary="Vicevært")
 def get_caretaker(caretaker_id: uuid.UUID, principal: Staff, session: DbSession, response: Response) -> object:
     caretaker = service.get_caretaker(session, caretaker_id=caretaker_id)
-    if not principal.has(Role.teamleder, Role.servicedesk, Role.admin) and caretaker.user_sub != principal.sub:
+    own = caretaker.user_sub is not None and caretaker.user_sub == principal.sub
+    if not (own or access.sees_everything(principal) or _manages_caretaker(session, principal, caretaker)):
         raise NotFound("Viceværten findes ikke.", code="caretaker_not_found")
     set_etag(response, caretaker.version)
     return caretaker
@@ -342,11 +357,16 @@ def update_caretaker(
 
 
 @router.get("/caretakers/{caretaker_id}/absences", response_model=list[AbsenceOut], summary="Fravær")
-def list_absences(caretaker_id: uuid.UUID, principal: Leader, session: DbSession) -> list[object]:
+def list_absences(
+    caretaker_id: uuid.UUID,
+    principal: Leader,
+    session: DbSession,
+    from_date: date | None = Query(None, description="Kun fravær, der slutter denne dag eller senere"),
+) -> list[object]:
     caretaker = service.get_caretaker(session, caretaker_id=caretaker_id)
     if not _manages_caretaker(session, principal, caretaker):
         raise NotFound("Viceværten findes ikke.", code="caretaker_not_found")
-    return list(service.list_absences(session, caretaker=caretaker))
+    return list(service.list_absences(session, caretaker=caretaker, from_date=from_date))
 
 
 @router.post(

@@ -128,6 +128,7 @@ def test_source_down_for_a_while_is_retried_with_backoff_then_gathered_and_score
         assert [m["source"] for m in detail["gathering"]["missing_sources"]] == ["bbr"]
         statuses = {s["source"]: s["status"] for s in detail["sources"]}
         assert statuses.pop("bbr") == "unreachable" and set(statuses.values()) <= {"ok", "unavailable"}
+    assert client.get("/api/v1/queue/summary", headers=anne).json()["waiting_for_source"] == 3
     assert relay_once(send=False) == 0, "nothing is retried before the backoff has passed"
     assert _count(session, select(func.count()).where(OutboxEvent.event_type == GATHERED)) == 0
     assert _count(session, select(func.count()).select_from(Score)) == 0
@@ -154,6 +155,7 @@ def test_source_down_for_a_while_is_retried_with_backoff_then_gathered_and_score
             "message": "Oplysningerne er indhentet.",
             "missing_sources": [],
         }
+    assert client.get("/api/v1/queue/summary", headers=anne).json()["waiting_for_source"] == 0
     assert _count(session, select(func.count()).select_from(DeadLetter)) == 0
     actions = Counter(
         session.scalars(select(AuditEvent.action).where(AuditEvent.actor_sub == "kontrol-dataindsamling"))
@@ -195,6 +197,13 @@ def test_source_down_past_all_retries_is_a_dead_letter_and_an_incomplete_candida
     assert _count(session, select(func.count()).select_from(Score)) == 0
     summary = client.get("/api/v1/queue/summary", headers=anne).json()
     assert summary["incomplete"] == 1 and summary["waiting"] == {"model": 0, "control": 0}
+    assert summary["waiting_for_source"] == 0  # incomplete is not waiting: nothing retries it by itself
+    # The admin's list (the "Ufuldstændige kandidater" page section) ties the candidate to its dead letter.
+    assert client.get("/api/v1/incomplete-candidates", headers=anne).status_code == 403
+    [listed] = client.get("/api/v1/incomplete-candidates", headers=admin).json()
+    assert listed["reference"] == candidate.reference and listed["dead_letter"]["id"] == letter["id"]
+    assert listed["gathering"]["state"] == "incomplete" and listed["dead_letter"]["replayed_at"] is None
+    assert [m["source"] for m in listed["gathering"]["missing_sources"]] == ["eflyt"]
     opening = client.post(f"/api/v1/cases/{candidate.id}/openings", json={"purpose": "test"}, headers=anne)
     assert opening.status_code == 409 and opening.json()["type"].endswith("candidate_incomplete")
 
@@ -210,6 +219,7 @@ def test_source_down_past_all_retries_is_a_dead_letter_and_an_incomplete_candida
     [candidate] = _candidates(session)
     _assert_complete_and_scored_once(session, candidate)
     assert client.get(f"/api/v1/candidates/{candidate.id}", headers=anne).json()["gathering"]["state"] == "complete"
+    assert client.get("/api/v1/incomplete-candidates", headers=admin).json() == []
 
     # A second replay (a double click) applies nothing twice.
     assert client.post(f"/api/v1/dead-letters/{letter['id']}/replays", headers=admin).status_code == 202

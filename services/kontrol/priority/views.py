@@ -18,7 +18,14 @@ from services.kontrol.models import Candidate, CandidateSignal, CandidateSource,
 from services.kontrol.priority.config import load_settings, settings_history, update_settings
 from services.kontrol.priority.lifecycle import dismiss_candidate, dismissal_out
 from services.kontrol.priority.service import released, waiting_counts
-from services.kontrol.sources.service import UNREACHABLE, dispatch_gathering, gathering_state, request_gathering
+from services.kontrol.sources.service import (
+    UNREACHABLE,
+    dispatch_gathering,
+    gathering_state,
+    incomplete_candidates,
+    request_gathering,
+    waiting_for_source_count,
+)
 from shared.auth import Principal, Role, require_roles
 from shared.db import DbSession
 from shared.errors import Conflict, NotFound, ProblemError
@@ -201,6 +208,7 @@ def queue_summary(_: Staff, session: DbSession) -> dict[str, Any]:
         },
         "waiting": waiting,
         # Never scored until every source has answered (see GET /candidates/{id}: gathering.message)
+        "waiting_for_source": waiting_for_source_count(session),
         "incomplete": session.scalar(select(func.count()).where(Candidate.status == "incomplete")) or 0,
         "capacity": cap.per_arm,
         "opened_this_period": cap.opened,
@@ -257,6 +265,60 @@ def get_candidate(candidate_id: uuid.UUID, _: Caseworker, session: DbSession) ->
             "reasons": (score.reasons or {}).get("reasons"),
         },
     }
+
+
+class MissingSource(BaseModel):
+    source: str
+    label: str
+    reason: str
+
+
+class Gathering(BaseModel):
+    state: str
+    message: str
+    missing_sources: list[MissingSource]
+
+
+class GatheringDeadLetter(BaseModel):
+    """The failed gathering run; `POST /dead-letters/{id}/replays` sends it again."""
+
+    id: uuid.UUID
+    failed_at: datetime
+    attempts: int
+    replayed_at: datetime | None
+    replayed_by: str | None
+
+
+class IncompleteCandidate(BaseModel):
+    candidate_id: uuid.UUID
+    reference: str
+    received_at: datetime
+    gathering_requested_at: datetime | None
+    gathering: Gathering
+    dead_letter: GatheringDeadLetter | None
+
+
+@router.get(
+    "/incomplete-candidates",
+    response_model=list[IncompleteCandidate],
+    summary="Ufuldstændige kandidater: den manglende kilde og den fejlede indhentning (admin; uden personoplysninger)",
+)
+def list_incomplete_candidates(
+    _: Manager, session: DbSession, limit: int = Query(100, ge=1, le=500)
+) -> list[IncompleteCandidate]:
+    return [
+        IncompleteCandidate(
+            candidate_id=row["candidate"].id,
+            reference=row["candidate"].reference,
+            received_at=row["candidate"].received_at,
+            gathering_requested_at=row["candidate"].gathering_requested_at,
+            gathering=Gathering(**row["gathering"]),
+            dead_letter=None
+            if row["dead_letter"] is None
+            else GatheringDeadLetter.model_validate(row["dead_letter"], from_attributes=True),
+        )
+        for row in incomplete_candidates(session, limit=limit)
+    ]
 
 
 @router.post("/candidates/{candidate_id}/gatherings", status_code=202, summary="Indhent oplysninger igen")

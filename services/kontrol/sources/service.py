@@ -24,6 +24,7 @@ from services.kontrol.sources.registry import adapters
 from shared.audit import service as audit
 from shared.db import is_postgres, utcnow
 from shared.queue import publish
+from shared.queue.models import DeadLetter, OutboxEvent
 
 GATHERING_REQUESTED = "kontrol.candidate.gathering_requested"
 GATHERED = "kontrol.candidate.gathered"
@@ -207,8 +208,8 @@ def gathering_state(session: Session, candidate: Candidate) -> dict[str, Any]:
             "incomplete",
             f"Oplysningerne er ufuldstændige: {labels} svarede ikke, heller ikke efter alle genforsøg. "
             "Kandidaten prioriteres ikke på ufuldstændige oplysninger. Når kilden svarer igen, kan en "
-            "administrator sende den fejlede indhentning igen (Fejlede hændelser), eller der kan bestilles "
-            "en ny indhentning.",
+            "administrator sende den fejlede indhentning igen (Indstillinger, »Ufuldstændige kandidater«), "
+            "eller der kan bestilles en ny indhentning.",
         )
     elif candidate.status == "received" and down:
         state, message = (
@@ -231,3 +232,50 @@ def gathering_state(session: Session, candidate: Candidate) -> dict[str, Any]:
             {"source": name, "label": SOURCES[name], "reason": down[name]} for name in SOURCES if name in down
         ],
     }
+
+
+def waiting_for_source_count(session: Session) -> int:
+    """How many candidates wait for a source in their current run (`gathering_state` says "waiting_for_source")."""
+    statement = (
+        select(func.count(func.distinct(Candidate.id)))
+        .join(CandidateSource, CandidateSource.candidate_id == Candidate.id)
+        .where(
+            Candidate.status == "received",
+            CandidateSource.status == UNREACHABLE,
+            CandidateSource.fetched_at >= func.coalesce(Candidate.gathering_requested_at, _EPOCH),
+        )
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def incomplete_candidates(session: Session, *, limit: int) -> list[dict[str, Any]]:
+    """Incomplete candidates (oldest first) with their gathering state and the dead letter that replays the run.
+
+    The dead letter is found through its outbox event's payload (the candidate id), never by parsing the error
+    text; the latest one counts (a replay that failed again leaves a newer one).
+    """
+    candidates = list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.status == "incomplete")
+            .order_by(Candidate.received_at, Candidate.id)
+            .limit(limit)
+        )
+    )
+    candidate_key = OutboxEvent.payload["candidate_id"].as_string()
+    letters: dict[str, DeadLetter] = {}
+    if candidates:
+        rows = session.execute(
+            select(DeadLetter, candidate_key)
+            .join(OutboxEvent, OutboxEvent.id == DeadLetter.event_id)
+            .where(
+                OutboxEvent.event_type == GATHERING_REQUESTED,
+                candidate_key.in_([str(c.id) for c in candidates]),
+            )
+            .order_by(DeadLetter.failed_at)
+        )
+        letters = {key: letter for letter, key in rows}  # ordered by time: the latest wins
+    return [
+        {"candidate": c, "gathering": gathering_state(session, c), "dead_letter": letters.get(str(c.id))}
+        for c in candidates
+    ]

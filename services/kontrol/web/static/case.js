@@ -2,6 +2,8 @@
  * One kontrolsag for its caseworker: the person (shown because the case is opened; every read is audited by
  * the API), the underretning and journaling status, partshøring, the caseworker's decision with amounts per
  * benefit type (kroner on screen, øre in the API) and keyword search in the municipal notes.
+ * An address that is a candidate not yet opened shows the API's 409 and the candidate's pseudonymised state,
+ * with its data gathering (waiting for a register / incomplete) in the API's Danish words.
  */
 (function () {
   "use strict";
@@ -120,6 +122,40 @@
     document.querySelector("[data-case-body]").hidden = false;
   }
 
+  var CANDIDATE_STATUS = {
+    received: "Modtaget – oplysningerne er ikke indhentet og vurderet endnu",
+    gathered: "Indhentet og vurderet",
+    incomplete: "Ufuldstændig – en datakilde svarede ikke",
+    dismissed: "Henlagt",
+    expired: "Udløbet",
+  };
+
+  /**
+   * The address is a candidate not (yet) opened as a case: show what the caseworker may see of it without
+   * opening it (GET /api/v1/candidates/{id}: pseudonymised, no person), above all where its data gathering
+   * stands – waiting for a register, or incomplete – in the API's Danish words.
+   */
+  function renderCandidate(box, c) {
+    var g = c.gathering || {};
+    var warn = g.state === "waiting_for_source" || g.state === "incomplete";
+    var panel = el("section", { class: "panel", "aria-labelledby": "candidate-heading", "data-candidate": c.reference },
+      el("h2", { id: "candidate-heading" }, "Kandidat " + c.reference),
+      KT.facts([
+        ["Status", CANDIDATE_STATUS[c.status] || c.status, { "data-candidate-status": c.status }],
+        ["Modtaget", KK.format.dateTime(c.received_at)],
+        ["Udvælgelse", KT.ARM[c.arm] || c.arm],
+      ]),
+      el("h3", { class: "subheading" }, "Dataindsamling"),
+      el("p", { class: warn ? "message message--warning message--static" : "", "data-gathering-state": g.state },
+        g.message || ""),
+      g.missing_sources && g.missing_sources.length
+        ? el("ul", { "data-missing-sources": "" }, g.missing_sources.map(function (m) {
+          return el("li", { "data-source": m.source }, el("strong", null, m.label), m.reason ? ": " + m.reason : "");
+        }))
+        : null);
+    box.appendChild(panel);
+  }
+
   function load() {
     return KK.api(base).then(render, function (error) {
       if (error.status === 401) return;
@@ -128,6 +164,11 @@
         el("p", { class: "message message--warning message--static" }, error.message),
         el("p", null, el("a", { href: "/sager" }, "Gå til Mine sager"), " · ", el("a", { href: "/koe" }, "Gå til køen"))));
       document.querySelector("[data-case-body]").hidden = true;
+      if (error.status === 409 && /case_not_opened$/.test(error.problem.type || "")) {
+        return KK.api("/api/v1/candidates/" + encodeURIComponent(caseId)).then(function (c) {
+          renderCandidate(box, c);
+        }, function () { /* the message above says what matters */ });
+      }
     });
   }
 

@@ -2,6 +2,7 @@
  * The caseworker's prioritised, pseudonymised queue (GET /api/v1/queue, /api/v1/queue/summary) and
  * "Åbn sag": a confirmation dialog that says the citizen will be notified, then POST .../openings.
  * "Henlæg": a dialog with the reason (fixed list) and a note, then POST /api/v1/candidates/{id}/dismissals.
+ * "Dataindsamling": how many candidates wait for a register or are incomplete (counts only, from queue/summary).
  * The queue API carries no CPR number, name or address; the case page fetches them after opening.
  */
 (function () {
@@ -38,6 +39,22 @@
     list.appendChild(KT.figure("Kapacitet pr. " + periodName, KK.format.number(capacity),
       "Model " + (summary.capacity.model || 0) + " · kontrolgruppe " + (summary.capacity.control || 0), null,
       { "data-figure": "capacity" }));
+  }
+
+  /** Candidates held back by the data gathering: waiting for a register, or incomplete after every retry. */
+  function renderGathering(summary) {
+    var waiting = summary.waiting_for_source || 0;
+    var incomplete = summary.incomplete || 0;
+    var list = KK.clear(document.querySelector("[data-gathering]"));
+    list.appendChild(KT.figure("Venter på en datakilde", KK.format.number(waiting),
+      waiting === 1
+        ? "Et register svarede ikke. Indhentningen prøves igen automatisk, og de andre registres oplysninger er gemt."
+        : "Et register svarede ikke. Indhentningerne prøves igen automatisk, og de andre registres oplysninger er gemt.",
+      "wait", { "data-figure": "waiting-for-source" }));
+    list.appendChild(KT.figure("Ufuldstændige", KK.format.number(incomplete),
+      "Et register svarede ikke, heller ikke efter alle genforsøg. Kandidaten prioriteres ikke, før en administrator " +
+      "har sendt indhentningen igen, og registret har svaret.",
+      incomplete ? "alert" : null, { "data-figure": "incomplete" }));
   }
 
   function scoreCell(item) {
@@ -105,7 +122,10 @@
   }
 
   function loadSummary() {
-    return KK.api("/api/v1/queue/summary").then(renderCapacity);
+    return KK.api("/api/v1/queue/summary").then(function (summary) {
+      renderCapacity(summary);
+      renderGathering(summary);
+    });
   }
 
   function loadCriteria() {
@@ -218,7 +238,10 @@
     document.querySelector("[data-queue-more]").addEventListener("click", function () {
       loadQueue(true).catch(function (error) { KK.alert(error.message); });
     });
-    loadSummary().catch(function (error) { KT.showError(document.querySelector("[data-capacity]"), error); });
+    loadSummary().catch(function (error) {
+      KT.showError(document.querySelector("[data-capacity]"), error);
+      KT.showError(document.querySelector("[data-gathering]"), error);
+    });
     loadCriteria().then(function () { return loadQueue(false); }).catch(function (error) {
       KT.showError(document.querySelector("[data-queue]"), error);
     });

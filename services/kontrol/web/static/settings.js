@@ -3,6 +3,8 @@
  * (PATCH /api/v1/settings with If-Match and a reason; the API's Danish field errors appear next to the fields,
  * a stale ETag gives 412), the version history (GET /api/v1/settings/versions), the model versions
  * (GET /api/v1/model-versions) and retraining (POST /api/v1/model-versions/trainings, a queued task).
+ * "Ufuldstændige kandidater": GET /api/v1/incomplete-candidates (reference, missing register, the failed run)
+ * and "Prøv igen", which replays that run's dead letter (POST /api/v1/dead-letters/{id}/replays).
  */
 (function () {
   "use strict";
@@ -197,9 +199,88 @@
     });
   }
 
+  /* ---------------------------------------------------------------- incomplete candidates and "Prøv igen" */
+
+  function missingCell(item) {
+    var missing = item.gathering.missing_sources || [];
+    if (!missing.length) return el("span", { class: "muted" }, "Ukendt kilde");
+    return el("ul", { class: "reasons" }, missing.map(function (m) {
+      return el("li", { "data-source": m.source }, el("strong", null, m.label),
+        m.reason ? el("span", { class: "score__detail" }, m.reason) : null);
+    }));
+  }
+
+  function retryCell(item) {
+    var letter = item.dead_letter;
+    if (!letter) {
+      // The run did not end as a failed event (e.g. it was removed): a caseworker can order a new gathering.
+      return el("span", { class: "muted" }, "Ingen fejlet indhentning at sende igen. Bestil en ny indhentning.");
+    }
+    if (letter.replayed_at) {
+      return el("span", { "data-replayed": letter.id },
+        "Sendt igen " + KK.format.dateTime(letter.replayed_at) + " af " + letter.replayed_by +
+        ". Venter på, at registret svarer.");
+    }
+    var button = el("button", { type: "button", class: "button button--small", "data-replay": letter.id },
+      "Prøv igen", el("span", { class: "visually-hidden" }, " for " + item.reference));
+    button.addEventListener("click", function () { replay(item, button); });
+    return button;
+  }
+
+  function renderIncomplete(items) {
+    var box = document.querySelector("[data-incomplete]");
+    box.setAttribute("aria-busy", "false");
+    KK.table(box, {
+      caption: "Ufuldstændige kandidater",
+      captionHidden: true,
+      empty: "Der er ingen ufuldstændige kandidater. Alle indhentninger er gennemført eller bliver stadig prøvet igen automatisk.",
+      rows: items,
+      rowAttrs: function (item) { return { "data-incomplete-candidate": item.reference }; },
+      columns: [
+        { label: "Sag", value: function (i) { return el("strong", { class: "nowrap" }, i.reference); } },
+        { label: "Mangler svar fra", class: "cell--wrap", value: missingCell },
+        { label: "Sidste forsøg", value: function (i) {
+          return i.dead_letter ? KK.format.dateTime(i.dead_letter.failed_at) : "–";
+        } },
+        { label: "Handling", class: "cell--wrap", value: retryCell },
+      ],
+    });
+  }
+
+  function loadIncomplete() {
+    return KK.api("/api/v1/incomplete-candidates").then(renderIncomplete);
+  }
+
+  function replay(item, button) {
+    if (button.getAttribute("aria-busy") === "true") return;
+    button.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    KK.api("/api/v1/dead-letters/" + encodeURIComponent(item.dead_letter.id) + "/replays", { method: "POST" })
+      .then(function () {
+        KK.status("Indhentningen for " + item.reference + " er sendt igen. Kun det manglende register bliver spurgt; " +
+          "kandidaten vurderes og kommer i køen, når det har svaret.");
+        return loadIncomplete();
+      }, function (error) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        KK.alert("Indhentningen for " + item.reference + " kunne ikke sendes igen: " + error.message);
+      })
+      .then(function () {
+        // The row is redrawn: keep the keyboard user in the section rather than on a removed button.
+        if (!document.contains(button)) document.getElementById("incomplete-heading").focus();
+      }, function (error) { KK.alert(error.message); });
+  }
+
   KK.page.ready(function () {
     bindForm();
     bindRetrain();
+    document.querySelector("[data-incomplete-refresh]").addEventListener("click", function () {
+      loadIncomplete().then(function () { KK.status("Listen over ufuldstændige kandidater er opdateret."); },
+        function (error) { KK.alert(error.message); });
+    });
+    loadIncomplete().catch(function (error) {
+      if (error.status !== 401) KT.showError(document.querySelector("[data-incomplete]"), error);
+    });
     document.querySelector("[data-history-more]").addEventListener("click", function () {
       loadHistory(true).catch(function (error) { KK.alert(error.message); });
     });

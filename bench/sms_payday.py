@@ -383,6 +383,11 @@ def main() -> int:
     parser.add_argument("--gateway", choices=["kannel", "simulator"], default="kannel")
     parser.add_argument("--smoke", action="store_true", help="tiny scale; results to a temporary file")
     parser.add_argument(
+        "--async-hot-paths",
+        action="store_true",
+        help="run the API with DB_ASYNC_HOT_PATHS=true (new IVR calls and delivery reports on the event loop)",
+    )
+    parser.add_argument(
         "--pause-worker-during-sustained",
         action="store_true",
         help="diagnostic: stop the worker (SIGSTOP) while the sustained phase runs, to see its share of the tail",
@@ -469,7 +474,8 @@ def main() -> int:
         print(f"baseline /jwt-insert at {options.rate}/s: {base_lat} (from send: {base_sent})", flush=True)
 
         # 2. the service and its worker
-        api = start_server("services.sms_ydelse.app:create_app", port=api_port, env=env)
+        api_env = {**env, "DB_ASYNC_HOT_PATHS": "true" if options.async_hot_paths else "false"}
+        api = start_server("services.sms_ydelse.app:create_app", port=api_port, env=api_env)
         processes.append(api)
         # API alone (like the bare baseline): its events wait in the outbox until the worker starts.
         capacity(api_port, ivr_requests(capacity_citizens[:capacity_warmup], "X", token), 16)  # warm-up
@@ -622,6 +628,7 @@ def main() -> int:
                 "api_processes": 1,
                 "worker": "shared.worker (outbox relay + Celery prefork, concurrency 4, Redis broker)",
                 "worker_paused_during_sustained": options.pause_worker_during_sustained,
+                "api_async_hot_paths": options.async_hot_paths,
                 "cpus": os.cpu_count(),
                 "note": "2 shared cores: load generator, API, worker, PostgreSQL, Redis and Kannel all run here, "
                 "next to other engineers' work",

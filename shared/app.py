@@ -24,7 +24,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What exists once the app has started (routes, models, templates, settings) lives as long as the process:
     # freezing it keeps the garbage collector's full collections short while requests run (latency tail).
     # Hot endpoints that are one statement use this engine on the event loop (shared/db.py build_async_engine).
-    app.state.async_engine = build_async_engine()
+    app.state.async_engine = build_async_engine() if get_settings().db_async_hot_paths else None
     gc.collect()
     gc.freeze()
     install_gc_metrics()

@@ -10,20 +10,22 @@ from __future__ import annotations
 import functools
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from shared.settings import get_settings
+
+T = TypeVar("T")
 
 SCHEMAS = ("shared", "kontrol", "koerekort", "vicevaert", "sms_ydelse")
 
@@ -146,6 +148,21 @@ def build_async_engine(url: str | None = None) -> AsyncEngine | None:
         pool_recycle=1800,
         connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
     )
+
+
+async def unit_of_work(engine: AsyncEngine | None, work: Callable[[Session], T]) -> T:
+    """Run sync ORM code as one committed transaction without leaving the event loop when the app has an async
+    engine (SQLAlchemy runs it in a greenlet); else in one thread-pool hop. For hot endpoints: a thread busy with
+    ORM work holds the GIL that the event loop needs to answer everyone else."""
+    if engine is None:
+        return await anyio.to_thread.run_sync(functools.partial(_committed, work))
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        return await session.run_sync(work)
+
+
+def _committed(work: Callable[[Session], T]) -> T:
+    with session_scope() as session:
+        return work(session)
 
 
 def _parent(path: str) -> str:

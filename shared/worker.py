@@ -25,6 +25,11 @@ def main() -> int:
     if settings.worker_nice:
         # Background work yields the CPU to request handling on a shared node (docs/configuration.md).
         os.nice(settings.worker_nice)
+    if settings.worker_sched_idle:
+        # Only spare CPU: a waking request handler preempts the worker at once (docs/configuration.md).
+        if not hasattr(os, "sched_setscheduler"):
+            raise SystemExit("WORKER_SCHED_IDLE=true needs Linux (SCHED_IDLE)")
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     for module in TASK_MODULES:
         importlib.import_module(module)
     stop = threading.Event()

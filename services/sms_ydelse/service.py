@@ -493,6 +493,30 @@ KANNEL_DLR = {
 }
 
 
+def record_delivery_report(session: Session, *, message_id: uuid.UUID, status: str | None, detail: str) -> bool:
+    """Record a gateway's delivery report without waiting on a lock; False when the message is unknown.
+
+    The worker holds the message's row lock for a moment right after the hand-over, which is exactly when the
+    SMS centre's first report arrives. Waiting there would keep a request slot of the API busy behind a
+    background process (the IVR's answers queue behind it), so a report that finds the row locked is kept as an
+    outbox event and applied by the worker instead: same result, nothing lost, applied once.
+    """
+    if is_postgres(session):
+        free = session.execute(
+            select(Message.id).where(Message.id == message_id).with_for_update(skip_locked=True)
+        ).first()
+        if free is None:
+            if session.scalar(select(Message.id).where(Message.id == message_id)) is None:
+                return False
+            publish(
+                session,
+                "sms_ydelse.delivery_report.deferred",
+                {"message": str(message_id), "status": status, "detail": detail},
+            )
+            return True
+    return apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is not None
+
+
 def apply_delivery_status(
     session: Session, *, message_id: uuid.UUID, status: str | None, detail: str
 ) -> Message | None:

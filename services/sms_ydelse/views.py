@@ -31,7 +31,7 @@ from services.sms_ydelse.schemas import (
 from shared.audit import service as audit
 from shared.auth import Principal, require_roles
 from shared.auth.roles import Role
-from shared.db import DbSession, session_scope, utcnow
+from shared.db import DbSession, session_scope, unit_of_work, utcnow
 from shared.errors import FieldError, Forbidden, NotFound, ProblemError, Unprocessable
 from shared.settings import SERVICE_NAMES
 
@@ -270,18 +270,22 @@ def _check_signature(message_id: uuid.UUID, sig: str) -> None:
     tags=["gateway"],
     summary="Leveringsrapport fra Kannel (dlr-url)",
 )
-def kannel_delivery_report(
-    session: DbSession,
+async def kannel_delivery_report(
+    request: Request,
     message_id: uuid.UUID,
     sig: Annotated[str, Query(max_length=64)],
     type: Annotated[int, Query(ge=0, le=64)],
 ) -> str:
+    # Two reports per SMS arrive while the IVR answers calls: handled on the event loop (see unit_of_work).
     _check_signature(message_id, sig)
     status, detail = service.KANNEL_DLR.get(type, (None, f"unknown report type {type}"))
-    if (
-        service.apply_delivery_status(session, message_id=message_id, status=status, detail=f"kannel {type}: {detail}")
-        is None
-    ):
+    found = await unit_of_work(
+        getattr(request.app.state, "async_engine", None),
+        lambda session: service.record_delivery_report(
+            session, message_id=message_id, status=status, detail=f"kannel {type}: {detail}"
+        ),
+    )
+    if not found:
         raise NotFound("Beskeden findes ikke.")
     return "ok"
 
@@ -296,7 +300,7 @@ def nemsms_delivery_report(
     _check_signature(message_id, sig)
     status = MessageStatus.delivered if body.status == "delivered" else MessageStatus.failed
     detail = f"nemsms {body.status}" + (f": {body.reason}" if body.reason else "")
-    if service.apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is None:
+    if not service.record_delivery_report(session, message_id=message_id, status=status, detail=detail):
         raise NotFound("Beskeden findes ikke.")
     return Response(status_code=204)
 

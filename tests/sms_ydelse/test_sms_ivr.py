@@ -267,20 +267,32 @@ def test_products_are_listed_for_the_ivr_vendor(api, ivr_headers) -> None:
     assert products["kontanthjaelp"]["template"] == "kontanthjaelp/v1"
 
 
-def test_new_calls_are_accepted_on_the_event_loop_and_the_rest_take_the_general_path(api, call, session) -> None:
-    # As uvicorn runs it (lifespan on), a new call with a valid CPR number is one statement on the app's async
-    # engine; a replay and a bad CPR number go to the general path, with the same answers as always.
-    engine = api.app.state.async_engine
-    assert engine is not None and engine.pool.checkedin() == 0
-    first = call("CA-loop", METTE)
-    assert first.status_code == 200 and first.json()["status"] == "accepted"
-    assert engine.pool.checkedin() == 1  # the event-loop path ran (and gave its connection back)
+def test_with_async_hot_paths_new_calls_are_one_statement_on_the_event_loop(
+    settings_env, client_for, ivr_headers, session
+) -> None:
+    # DB_ASYNC_HOT_PATHS=true: a new call with a valid CPR number is one statement on the app's async engine;
+    # a replay and a bad CPR number take the general path, with the same answers as always.
+    settings_env(DB_ASYNC_HOT_PATHS="true")
+    with client_for("sms_ydelse") as api:
+        engine = api.app.state.async_engine
+        assert engine is not None and engine.pool.checkedin() == 0
+
+        def call(call_id: str, digits: str) -> Any:
+            body = {"call_id": call_id, "caller_number": "+4531000001", "menu_item": "info_om_ydelse", "digits": digits}
+            return api.post("/api/v1/ivr-calls", json=body, headers=ivr_headers)
+
+        first = call("CA-loop", METTE)
+        assert first.status_code == 200 and first.json()["status"] == "accepted"
+        assert engine.pool.checkedin() == 1  # the event-loop path ran (and gave its connection back)
+        again = call("CA-loop", METTE)
+        assert again.json()["replayed"] is True and again.json()["id"] == first.json()["id"]
+        assert call("CA-typo", "123").json()["status"] == "retry_cpr"
     stored = session.scalar(select(IvrCall).where(IvrCall.call_id == "CA-loop"))
     assert stored is not None and str(stored.id) == first.json()["id"] and stored.cpr_pseudonym
     assert stored.cpr_encrypted == METTE  # encrypted at rest, readable by the worker's lookup
     events = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == "sms_ydelse.call.accepted")).all()
     assert [e.payload for e in events] == [{"call": first.json()["id"]}]
-    again = call("CA-loop", METTE)
-    assert again.json()["replayed"] is True and again.json()["id"] == first.json()["id"]
-    assert call("CA-typo", "123").json()["status"] == "retry_cpr"
-    assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 1
+
+
+def test_by_default_the_app_has_no_async_engine(api) -> None:
+    assert api.app.state.async_engine is None  # the thread-pool path (docs/configuration.md, DB_ASYNC_HOT_PATHS)

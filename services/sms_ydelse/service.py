@@ -511,20 +511,21 @@ def record_delivery_report(session: Session, *, message_id: uuid.UUID, status: s
             publish(
                 session,
                 "sms_ydelse.delivery_report.deferred",
-                {"message": str(message_id), "status": status, "detail": detail},
+                # the report's own arrival time: applied later, it still dates the hand-over and delivery
+                {"message": str(message_id), "status": status, "detail": detail, "at": utcnow().isoformat()},
             )
             return True
     return apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is not None
 
 
 def apply_delivery_status(
-    session: Session, *, message_id: uuid.UUID, status: str | None, detail: str
+    session: Session, *, message_id: uuid.UUID, status: str | None, detail: str, at: datetime | None = None
 ) -> Message | None:
-    """Record a delivery report; final states (delivered, failed) are never overwritten."""
+    """Record a delivery report (`at`: when it arrived); final states (delivered, failed) are never overwritten."""
     message = session.get(Message, message_id, with_for_update=is_postgres(session))
     if message is None:
         return None
-    now = utcnow()
+    now = at or utcnow()
     session.add(
         MessageEvent(
             message_id=message.id, at=now, kind="delivery_report", status=status or message.status, detail=detail[:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ def apply_deferred_delivery_report(session: Session, event: Event) -> None:
         message_id=uuid.UUID(event.payload["message"]),
         status=event.payload["status"],
         detail=event.payload["detail"],
+        at=datetime.fromisoformat(event.payload["at"]) if event.payload.get("at") else None,
     )
 
 

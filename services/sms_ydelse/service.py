@@ -493,39 +493,14 @@ KANNEL_DLR = {
 }
 
 
-def record_delivery_report(session: Session, *, message_id: uuid.UUID, status: str | None, detail: str) -> bool:
-    """Record a gateway's delivery report without waiting on a lock; False when the message is unknown.
-
-    The worker holds the message's row lock for a moment right after the hand-over, which is exactly when the
-    SMS centre's first report arrives. Waiting there would keep a request slot of the API busy behind a
-    background process (the IVR's answers queue behind it), so a report that finds the row locked is kept as an
-    outbox event and applied by the worker instead: same result, nothing lost, applied once.
-    """
-    if is_postgres(session):
-        free = session.execute(
-            select(Message.id).where(Message.id == message_id).with_for_update(skip_locked=True)
-        ).first()
-        if free is None:
-            if session.scalar(select(Message.id).where(Message.id == message_id)) is None:
-                return False
-            publish(
-                session,
-                "sms_ydelse.delivery_report.deferred",
-                # the report's own arrival time: applied later, it still dates the hand-over and delivery
-                {"message": str(message_id), "status": status, "detail": detail, "at": utcnow().isoformat()},
-            )
-            return True
-    return apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is not None
-
-
 def apply_delivery_status(
-    session: Session, *, message_id: uuid.UUID, status: str | None, detail: str, at: datetime | None = None
+    session: Session, *, message_id: uuid.UUID, status: str | None, detail: str
 ) -> Message | None:
-    """Record a delivery report (`at`: when it arrived); final states (delivered, failed) are never overwritten."""
+    """Record a delivery report; final states (delivered, failed) are never overwritten."""
     message = session.get(Message, message_id, with_for_update=is_postgres(session))
     if message is None:
         return None
-    now = at or utcnow()
+    now = utcnow()
     session.add(
         MessageEvent(
             message_id=message.id, at=now, kind="delivery_report", status=status or message.status, detail=detail[:300]

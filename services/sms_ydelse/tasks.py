@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from services.sms_ydelse import flows, service
+from services.sms_ydelse import flows
 from services.sms_ydelse.models import IvrCall
 from shared.db import session_scope
 from shared.queue import Event, consumer, periodic
@@ -23,18 +22,6 @@ def look_up_call(session: Session, event: Event) -> None:
     if call is not None and call.message_id is not None:
         message_id = call.message_id
         sa_event.listen(session, "after_commit", lambda _s: flows.dispatch_after_commit(message_id), once=True)
-
-
-@consumer("sms_ydelse.delivery_report.deferred")
-def apply_deferred_delivery_report(session: Session, event: Event) -> None:
-    """Apply a delivery report that arrived while the message's row was locked (service.record_delivery_report)."""
-    service.apply_delivery_status(
-        session,
-        message_id=uuid.UUID(event.payload["message"]),
-        status=event.payload["status"],
-        detail=event.payload["detail"],
-        at=datetime.fromisoformat(event.payload["at"]) if event.payload.get("at") else None,
-    )
 
 
 @consumer("sms_ydelse.message.queued")

@@ -276,13 +276,16 @@ async def kannel_delivery_report(
     sig: Annotated[str, Query(max_length=64)],
     type: Annotated[int, Query(ge=0, le=64)],
 ) -> str:
-    # Two reports per SMS arrive while the IVR answers calls: handled on the event loop (see unit_of_work).
+    # Two reports per SMS arrive while the IVR answers calls: on the event loop with DB_ASYNC_HOT_PATHS.
     _check_signature(message_id, sig)
     status, detail = service.KANNEL_DLR.get(type, (None, f"unknown report type {type}"))
     found = await unit_of_work(
         getattr(request.app.state, "async_engine", None),
-        lambda session: service.record_delivery_report(
-            session, message_id=message_id, status=status, detail=f"kannel {type}: {detail}"
+        lambda session: (
+            service.apply_delivery_status(
+                session, message_id=message_id, status=status, detail=f"kannel {type}: {detail}"
+            )
+            is not None
         ),
     )
     if not found:
@@ -300,7 +303,7 @@ def nemsms_delivery_report(
     _check_signature(message_id, sig)
     status = MessageStatus.delivered if body.status == "delivered" else MessageStatus.failed
     detail = f"nemsms {body.status}" + (f": {body.reason}" if body.reason else "")
-    if not service.record_delivery_report(session, message_id=message_id, status=status, detail=detail):
+    if service.apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is None:
         raise NotFound("Beskeden findes ikke.")
     return Response(status_code=204)
 

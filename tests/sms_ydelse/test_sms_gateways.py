@@ -176,39 +176,3 @@ def test_a_lookup_whose_hand_over_never_ran_is_picked_up_by_reconcile(session, r
         assert flows.reconcile(s)["reannounced"] == 1
     run_tasks()
     assert _message(session).status == "delivered" and len(sms_outbox()) == 1
-
-
-def test_delivery_report_does_not_wait_for_a_locked_message(call, run_tasks, session, api) -> None:
-    # The worker holds the message's row lock for a moment after the hand-over, just when the first report comes.
-    # The report must not wait there (it would hold one of the API's request slots): it is kept and applied later.
-    from shared.db import get_engine
-    from shared.queue.models import OutboxEvent
-
-    call("CA-locked", METTE)
-    run_tasks()
-    message = _message(session)
-    # The simulator gateway reports delivery at once; put the message back where a Kannel hand-over leaves it.
-    session.execute(update(Message).where(Message.id == message.id).values(status="sent", delivered_at=None))
-    session.commit()
-    params = {"message_id": str(message.id), "sig": callback_signature(message.id), "type": 1}
-    with get_engine().connect() as worker_like, worker_like.begin():
-        worker_like.execute(select(Message.id).where(Message.id == message.id).with_for_update())
-        reported_at = utcnow()
-        report = api.get("/api/v1/delivery-reports/kannel", params=params)
-        assert report.status_code == 200 and report.text == "ok"
-        assert _message(session).status == "sent"  # not applied yet: the row was locked
-    deferred = session.scalars(
-        select(OutboxEvent).where(OutboxEvent.event_type == "sms_ydelse.delivery_report.deferred")
-    ).all()
-    assert [e.payload["message"] for e in deferred] == [str(message.id)]
-    run_tasks()
-    delivered = _message(session)
-    assert delivered.status == "delivered"
-    assert reported_at <= delivered.delivered_at <= reported_at + timedelta(seconds=5)  # dated by the report
-    run_tasks()  # redelivery changes nothing: the report was applied once
-    from services.sms_ydelse.models import MessageEvent
-
-    reports = session.scalars(
-        select(MessageEvent.detail).where(MessageEvent.message_id == message.id, MessageEvent.detail.like("kannel%"))
-    ).all()
-    assert reports == ["kannel 1: delivered to the phone"]

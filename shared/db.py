@@ -99,12 +99,27 @@ def _attach_sqlite_schemas(engine: Engine, directory: str) -> None:
         cursor.close()
 
 
+PROCESS_LABEL_ENV = "KK_PROCESS_LABEL"
+
+
 def set_process_label(label: str) -> None:
     """Name this process's PostgreSQL connections (pg_stat_activity.application_name): which service, API or worker."""
     os.environ[PROCESS_LABEL_ENV] = label  # inherited by child processes (the worker's Celery pool)
 
 
-PROCESS_LABEL_ENV = "KK_PROCESS_LABEL"
+def _postgres_options(*, max_overflow: int) -> dict[str, Any]:
+    """Pool and connection options shared by the sync and the asyncio engine."""
+    settings = get_settings()
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": max_overflow,
+        # No ping per checkout by default: it is one more round trip on every request (18 % of the IVR
+        # endpoint's time). A connection broken by a database restart fails its request once with a
+        # retryable 503, and SQLAlchemy then replaces every older pooled connection (optimistic handling).
+        "pool_pre_ping": settings.db_pool_pre_ping,
+        "pool_recycle": 1800,
+        "connect_args": {"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
+    }
 
 
 def build_engine(url: str | None = None) -> Engine:
@@ -117,17 +132,7 @@ def build_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _attach_sqlite_schemas(engine, directory)
         return engine
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-        # No ping per checkout by default: it is one more round trip on every request (18 % of the IVR
-        # endpoint's time). A connection broken by a database restart fails its request once with a
-        # retryable 503, and SQLAlchemy then replaces every older pooled connection (optimistic handling).
-        pool_pre_ping=settings.db_pool_pre_ping,
-        pool_recycle=1800,
-        connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
-    )
+    return create_engine(url, **_postgres_options(max_overflow=settings.db_pool_size))
 
 
 def build_async_engine(url: str | None = None) -> AsyncEngine | None:
@@ -136,18 +141,10 @@ def build_async_engine(url: str | None = None) -> AsyncEngine | None:
     It lets such an endpoint stay on the event loop: no thread-pool hop, no GIL hand-over between threads.
     Bound to the event loop that first uses it, so an app creates it in its lifespan (app.state.async_engine).
     """
-    settings = get_settings()
-    url = url or settings.effective_database_url
+    url = url or get_settings().effective_database_url
     if not url.startswith("postgresql"):
         return None
-    return create_async_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=0,
-        pool_pre_ping=settings.db_pool_pre_ping,
-        pool_recycle=1800,
-        connect_args={"application_name": os.environ.get(PROCESS_LABEL_ENV, "kk")[:63]},
-    )
+    return create_async_engine(url, **_postgres_options(max_overflow=0))
 
 
 async def unit_of_work(engine: AsyncEngine | None, work: Callable[[Session], T]) -> T:

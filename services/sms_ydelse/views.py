@@ -75,11 +75,6 @@ def _answer_out(answer: service.CallAnswer) -> IvrAnswerOut:
 # --- the IVR API --------------------------------------------------------------------------------
 
 
-def _record_call_committed(request: service.CallRequest, new_call_tried: bool) -> service.CallAnswer:
-    with session_scope() as session:
-        return service.record_call(session, request=request, new_call_tried=new_call_tried)
-
-
 async def _accept_new_call(engine: AsyncEngine, request: service.CallRequest) -> service.CallAnswer | None:
     """The one-statement path on the event loop: the answer for a new call, or None to take the general path."""
     params = service.new_call_params(request, now=utcnow())
@@ -104,7 +99,8 @@ async def receive_ivr_call(body: IvrCallIn, principal: Ivr, request: Request) ->
     # The hottest endpoint (payday: hundreds of calls a second). Nearly every call is new, with a valid CPR
     # number, from a caller under the limits: one statement, awaited on the event loop (PostgreSQL). Every
     # other case (a replayed call id, a bad CPR number, a caller over the limits, SQLite) is one thread-pool
-    # hop to the general path. Either way the answer leaves only after the commit.
+    # hop to the general path (on the loop too with DB_ASYNC_HOT_PATHS). Either way the answer leaves only after
+    # the commit.
     call = service.validate_call(
         call_id=body.call_id,
         caller_number=body.caller_number,
@@ -113,9 +109,14 @@ async def receive_ivr_call(body: IvrCallIn, principal: Ivr, request: Request) ->
         principal=principal,
     )
     engine: AsyncEngine | None = getattr(request.app.state, "async_engine", None)
-    answer = await _accept_new_call(engine, call) if engine is not None and call.cpr is not None else None
+    answer: service.CallAnswer | None = None
+    one_statement = engine is not None and call.cpr is not None
+    if engine is not None and call.cpr is not None:
+        answer = await _accept_new_call(engine, call)
     if answer is None:
-        answer = await run_in_threadpool(_record_call_committed, call, engine is not None and call.cpr is not None)
+        answer = await unit_of_work(
+            engine, lambda session: service.record_call(session, request=call, new_call_tried=one_statement)
+        )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     if _wants_xml(request):
         return Response(prompts.twiml(answer.prompt), media_type="application/xml", headers=headers)

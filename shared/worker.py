@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 from shared.db import set_process_label
 from shared.logging import configure_logging
@@ -17,6 +19,24 @@ from shared.queue.outbox import QUEUES
 from shared.queue.relay import run_forever
 from shared.settings import get_settings
 
+log = logging.getLogger(__name__)
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_priority(nice: int) -> None:
+    """Yield the CPU to request handlers: nice this process and, when it leads its own session, its autogroup."""
+    os.nice(nice)
+    # Linux's autogroup scheduling (on in Debian's kernels) shares the CPU between sessions first; nice orders
+    # processes only within one. A worker started in its own session (setsid, a service manager, a terminal)
+    # would otherwise compete with the API at equal weight whatever its nice value. Only the session's leader
+    # changes the group, so a worker started from the same shell as the API never lowers the API with it.
+    if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
+        return
+    try:
+        AUTOGROUP.write_text(str(nice))
+    except OSError as exc:
+        log.warning("could not lower the session's CPU share", extra={"error_type": type(exc).__name__})
+
 
 def main() -> int:
     settings = get_settings()
@@ -24,7 +44,7 @@ def main() -> int:
     set_process_label("kk-worker")
     if settings.worker_nice:
         # Background work yields the CPU to request handling on a shared node (docs/configuration.md).
-        os.nice(settings.worker_nice)
+        lower_priority(settings.worker_nice)
     if settings.worker_sched_idle:
         # Only spare CPU: a waking request handler preempts the worker at once (docs/configuration.md).
         if not hasattr(os, "sched_setscheduler"):

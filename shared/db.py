@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, Executable, MetaData, Row, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -145,6 +145,17 @@ def build_async_engine(url: str | None = None) -> AsyncEngine | None:
     if not url.startswith("postgresql"):
         return None
     return create_async_engine(url, **_postgres_options(max_overflow=0))
+
+
+async def one_statement(engine: AsyncEngine, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+    """Run one statement on the event loop in autocommit and return its first row.
+
+    A single statement is atomic on its own, so autocommit makes it one round trip instead of three (BEGIN,
+    the statement, COMMIT); it is committed and its WAL flushed when this returns.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return (await connection.execute(statement, params)).first()
 
 
 async def unit_of_work(engine: AsyncEngine | None, work: Callable[[Session], T]) -> T:

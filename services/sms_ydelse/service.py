@@ -493,6 +493,48 @@ KANNEL_DLR = {
 }
 
 
+# apply_delivery_status as one PostgreSQL statement, for the delivery-report endpoint on the event loop (two
+# reports per SMS arrive while the IVR answers calls). Same rules: the report is always logged; a final state
+# is never overwritten; "sent" only moves a message on from queued/sending; a final state erases what is no
+# longer needed. Checked against the ORM version in tests/sms_ydelse/test_sms_delivery_reports.py.
+PG_APPLY_DELIVERY_REPORT = text(
+    """
+    WITH target AS (
+        SELECT id, status FROM sms_ydelse.messages WHERE id = :message_id FOR UPDATE
+    ), report AS (
+        INSERT INTO sms_ydelse.message_events (id, message_id, at, kind, status, detail)
+        SELECT :event_id, id, :now, 'delivery_report', COALESCE(CAST(:status AS varchar), status), :detail
+        FROM target
+    ), changed AS (
+        UPDATE sms_ydelse.messages AS m SET
+            status = CAST(:status AS varchar),
+            sent_at = COALESCE(m.sent_at, :now),
+            delivered_at = CASE WHEN :status = 'delivered' THEN :now ELSE m.delivered_at END,
+            failed_at = CASE WHEN :status = 'failed' THEN :now ELSE m.failed_at END,
+            failure_reason = CASE WHEN :status = 'failed' THEN 'not_delivered' ELSE m.failure_reason END,
+            recipient_cpr = CASE WHEN :status = 'sent' THEN m.recipient_cpr END,
+            to_msisdn = CASE WHEN :status = 'sent' OR m.survey_included THEN m.to_msisdn END,
+            updated_at = :now
+        FROM target
+        WHERE m.id = target.id AND target.status NOT IN ('delivered', 'failed')
+          AND (:status IN ('delivered', 'failed') OR (:status = 'sent' AND target.status IN ('queued', 'sending')))
+    )
+    SELECT id FROM target
+    """
+)
+
+
+def delivery_report_params(*, message_id: uuid.UUID, status: str | None, detail: str) -> dict[str, object]:
+    """Parameters of PG_APPLY_DELIVERY_REPORT."""
+    return {
+        "message_id": message_id,
+        "event_id": uuid.uuid4(),
+        "now": utcnow(),
+        "status": status,
+        "detail": detail[:300],
+    }
+
+
 def apply_delivery_status(
     session: Session, *, message_id: uuid.UUID, status: str | None, detail: str
 ) -> Message | None:

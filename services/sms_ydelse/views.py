@@ -31,7 +31,7 @@ from services.sms_ydelse.schemas import (
 from shared.audit import service as audit
 from shared.auth import Principal, require_roles
 from shared.auth.roles import Role
-from shared.db import DbSession, session_scope, unit_of_work, utcnow
+from shared.db import DbSession, one_statement, session_scope, unit_of_work, utcnow
 from shared.errors import FieldError, Forbidden, NotFound, ProblemError, Unprocessable
 from shared.settings import SERVICE_NAMES
 
@@ -78,8 +78,7 @@ def _answer_out(answer: service.CallAnswer) -> IvrAnswerOut:
 async def _accept_new_call(engine: AsyncEngine, request: service.CallRequest) -> service.CallAnswer | None:
     """The one-statement path on the event loop: the answer for a new call, or None to take the general path."""
     params = service.new_call_params(request, now=utcnow())
-    async with engine.begin() as connection:  # commits before the answer leaves: the call is durable
-        inserted = (await connection.execute(service.PG_ACCEPT_NEW_CALL, params)).first()
+    inserted = await one_statement(engine, service.PG_ACCEPT_NEW_CALL, params)  # durable before the answer leaves
     return service.accepted_answer(params) if inserted is not None else None
 
 
@@ -280,15 +279,18 @@ async def kannel_delivery_report(
     # Two reports per SMS arrive while the IVR answers calls: on the event loop with DB_ASYNC_HOT_PATHS.
     _check_signature(message_id, sig)
     status, detail = service.KANNEL_DLR.get(type, (None, f"unknown report type {type}"))
-    found = await unit_of_work(
-        getattr(request.app.state, "async_engine", None),
-        lambda session: (
-            service.apply_delivery_status(
-                session, message_id=message_id, status=status, detail=f"kannel {type}: {detail}"
-            )
-            is not None
-        ),
-    )
+    detail = f"kannel {type}: {detail}"
+    engine: AsyncEngine | None = getattr(request.app.state, "async_engine", None)
+    if engine is not None:
+        params = service.delivery_report_params(message_id=message_id, status=status, detail=detail)
+        found = await one_statement(engine, service.PG_APPLY_DELIVERY_REPORT, params) is not None
+    else:
+        found = await unit_of_work(
+            None,
+            lambda session: (
+                service.apply_delivery_status(session, message_id=message_id, status=status, detail=detail) is not None
+            ),
+        )
     if not found:
         raise NotFound("Beskeden findes ikke.")
     return "ok"

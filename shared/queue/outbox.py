@@ -156,7 +156,9 @@ def deliver(event_id: uuid.UUID | str) -> str:
             return row.status if row else "missing"
         event = Event(row.id, row.event_type, dict(row.payload), row.created_at, row.attempts + 1)
 
-    for item in consumers_for(event.type):
+    consumers = consumers_for(event.type)
+    closed = False
+    for index, item in enumerate(consumers):
         retry: RetryWithProgress | None = None
         try:
             with session_scope() as session:
@@ -168,21 +170,31 @@ def deliver(event_id: uuid.UUID | str) -> str:
                     retry = exc  # leaving the block commits the progress; no mark, so the retry runs it again
                 else:
                     session.add(ProcessedEvent(event_id=event.id, consumer=item.name))
+                    if index == len(consumers) - 1:
+                        # The last consumer's transaction also closes the event: one commit fewer per event.
+                        _close(session, event)
+                        closed = True
         except IntegrityError:
             # A concurrent delivery applied it first; its transaction won, ours rolled back.
+            closed = False
             log.info("event already processed", extra={"event_id": str(event.id), "consumer": item.name})
         except Exception as exc:
             return _fail(event, item.name, exc)
         if retry is not None:
             return _fail(event, item.name, retry)
 
-    with session_scope() as session:
-        session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event.id)
-            .values(status="done", completed_at=utcnow(), attempts=event.attempt, last_error=None)
-        )
+    if not closed:
+        with session_scope() as session:
+            _close(session, event)
     return "done"
+
+
+def _close(session: Session, event: Event) -> None:
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event.id)
+        .values(status="done", completed_at=utcnow(), attempts=event.attempt, last_error=None)
+    )
 
 
 def _fail(event: Event, consumer_name: str, exc: BaseException) -> str:

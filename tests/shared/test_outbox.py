@@ -39,6 +39,26 @@ def _always_fails(session, event: Event) -> None:
     raise RuntimeError("the downstream system is down")
 
 
+TWO_STEPS = "shared.probe.two_steps"
+second_step_down: list[bool] = []
+
+
+@consumer(TWO_STEPS, name="tests.two_steps.first")
+def _first_step(session, event: Event) -> None:
+    SimulatedSmsSender().send(
+        session, text="Først", sender_service="tests", idempotency_key=f"first:{event.id}", to_msisdn="+4512345678"
+    )
+
+
+@consumer(TWO_STEPS, name="tests.two_steps.second")
+def _second_step(session, event: Event) -> None:
+    if second_step_down:
+        raise RuntimeError("the second system is down")
+    SimulatedSmsSender().send(
+        session, text="Dernæst", sender_service="tests", idempotency_key=f"second:{event.id}", to_msisdn="+4512345678"
+    )
+
+
 def _sms_count(event_id: uuid.UUID) -> int:
     with session_scope() as session:
         return session.scalar(
@@ -151,6 +171,31 @@ def test_concurrent_duplicate_delivery_is_absorbed(db) -> None:
             select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.event_id == event_id)
         )
     assert marks == 1
+
+
+def test_an_event_is_done_only_with_its_last_consumer_and_each_applies_once(db) -> None:
+    # The last consumer's transaction also marks the event done: a failing second consumer leaves it pending
+    # with the first one's mark kept, and the retry runs only the second.
+    event_id = _publish(TWO_STEPS)
+    second_step_down.append(True)
+    try:
+        assert deliver(event_id) == "pending"
+    finally:
+        second_step_down.clear()
+    with session_scope() as session:
+        marks = set(session.scalars(select(ProcessedEvent.consumer).where(ProcessedEvent.event_id == event_id)))
+        texts = sorted(session.scalars(select(SimulatedSms.text).where(SimulatedSms.sender_service == "tests")))
+    assert marks == {"tests.two_steps.first"} and texts == ["Først"]
+    assert _status(event_id) == "pending"
+
+    assert deliver(event_id) == "done"
+    assert deliver(event_id) == "done"  # delivered again after it closed: nothing happens
+    with session_scope() as session:
+        marks = set(session.scalars(select(ProcessedEvent.consumer).where(ProcessedEvent.event_id == event_id)))
+        texts = sorted(session.scalars(select(SimulatedSms.text).where(SimulatedSms.sender_service == "tests")))
+    assert marks == {"tests.two_steps.first", "tests.two_steps.second"}
+    assert texts == ["Dernæst", "Først"]
+    assert _status(event_id) == "done"
 
 
 def test_failing_consumer_is_retried_then_dead_lettered_and_replayable(db, monkeypatch, run_tasks) -> None:

@@ -4,6 +4,10 @@ A sync endpoint holds its session's connection across several thread-pool hops (
 validation, the commit). With more requests in flight than connections, requests holding threads wait for a
 connection while requests holding connections wait for a thread, until the pool times out (seen under the
 payday benchmark). Requests beyond the limit wait here, in the event loop, where waiting costs nothing.
+
+A service can cap how many of the slots a group of paths may take (a bulkhead): gateway callbacks that may
+wait on a row lock held by a background worker then never take all the slots and connections that the
+requests people wait for (the IVR's answer) need.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ UNLIMITED_PATHS = frozenset({"/health", "/metrics"})
 
 
 class AdmissionMiddleware:
-    """Pure ASGI middleware: at most `limit` HTTP requests of this process run at the same time."""
+    """Pure ASGI middleware: at most `limit` HTTP requests of this process run at the same time, and of those at
+    most `lanes[prefix]` whose path starts with `prefix`."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, lanes: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
-        self._slots: anyio.CapacityLimiter | None = None  # made on first use, inside the running event loop
+        self.lanes = {prefix: min(cap, limit) for prefix, cap in (lanes or {}).items()}
+        # Made on first use, inside the running event loop.
+        self._slots: anyio.CapacityLimiter | None = None
+        self._lane_slots: dict[str, anyio.CapacityLimiter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -29,5 +37,13 @@ class AdmissionMiddleware:
             return
         if self._slots is None:
             self._slots = anyio.CapacityLimiter(self.limit)
-        async with self._slots:
+        lane = next((prefix for prefix in self.lanes if scope["path"].startswith(prefix)), None)
+        if lane is None:
+            async with self._slots:
+                await self.app(scope, receive, send)
+            return
+        lane_slots = self._lane_slots.get(lane)
+        if lane_slots is None:
+            lane_slots = self._lane_slots[lane] = anyio.CapacityLimiter(self.lanes[lane])
+        async with lane_slots, self._slots:  # the lane first: a full lane waits without taking a shared slot
             await self.app(scope, receive, send)

@@ -43,8 +43,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     version: str = "1.0.0",
     pages: Sequence[Page] = (),
+    admission_lanes: dict[str, float] | None = None,
 ) -> FastAPI:
-    """Build one service's FastAPI app with the platform's shared behaviour."""
+    """Build one service's FastAPI app with the platform's shared behaviour.
+
+    `admission_lanes` maps path prefixes to their own share of the request slots (shared/admission.py).
+    """
     settings = get_settings()
     configure_logging(service, level=settings.log_level, json=settings.log_json)
     set_process_label(f"kk-{service}")
@@ -61,7 +65,8 @@ def create_service_app(
     app.state.audience = AUDIENCES[service]
     install_error_handlers(app)
     # Inner first: one request per pooled connection (shared/admission.py), timed by the metrics around it.
-    app.add_middleware(AdmissionMiddleware, limit=settings.db_pool_size)
+    lanes = {prefix: max(1, int(settings.db_pool_size * share)) for prefix, share in (admission_lanes or {}).items()}
+    app.add_middleware(AdmissionMiddleware, limit=settings.db_pool_size, lanes=lanes)
     app.add_middleware(MetricsMiddleware, service=service)
     app.include_router(health_router())
     app.include_router(platform_router())

@@ -47,7 +47,7 @@ def create_service_app(
 ) -> FastAPI:
     """Build one service's FastAPI app with the platform's shared behaviour.
 
-    `admission_lanes` maps path prefixes to their own share of the request slots (shared/admission.py).
+    `admission_lanes` maps path prefixes to the share of the request slots they may take at most (shared/admission.py).
     """
     settings = get_settings()
     configure_logging(service, level=settings.log_level, json=settings.log_json)

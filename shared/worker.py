@@ -27,8 +27,8 @@ def lower_priority(nice: int) -> None:
     """Yield the CPU to request handlers: nice this process and, when it leads its own session, its autogroup."""
     os.nice(nice)
     # Linux's autogroup scheduling (on in Debian's kernels) shares the CPU between sessions first; nice orders
-    # processes only within one. A worker started in its own session (setsid, a service manager, a terminal)
-    # would otherwise compete with the API at equal weight whatever its nice value. Only the session's leader
+    # processes only within one. A worker started in its own session (setsid, a service manager) would
+    # otherwise compete with the API at equal weight whatever its nice value. Only the session's leader
     # changes the group, so a worker started from the same shell as the API never lowers the API with it.
     if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
         return

@@ -2,8 +2,10 @@
 
 Phases, all in one run on this machine:
 1. baseline: a bare FastAPI endpoint with a JWT check and a durable two-row PostgreSQL insert
-   (bench/baseline_app.py `/jwt-insert`) at the target rate;
-2. sustained: `POST /api/v1/ivr-calls` at the same rate (default 500/s) on one API process;
+   (bench/baseline_app.py `/jwt-insert`): its capacity (median of three closed-loop readings), then the
+   same rates as step 2;
+2. sustained: `POST /api/v1/ivr-calls` on one API process with the worker running, at half the bare capacity
+   (`--relative-rate`; the issue's 500/s is "half the machine's limit") and at the absolute rate (default 500/s);
 3. payday burst: 10,000 calls within 10 minutes (`--burst-seconds`, default 600), shaped as a morning rush,
    while the worker looks up and hands SMS to Kannel (bearerbox + smsbox, fakesmsc as SMS centre).
 

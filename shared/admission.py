@@ -37,7 +37,7 @@ class AdmissionMiddleware:
             return
         if self._slots is None:
             self._slots = anyio.CapacityLimiter(self.limit)
-        lane = next((prefix for prefix in self.lanes if scope["path"].startswith(prefix)), None)
+        lane = self._lane(scope["path"]) if self.lanes else None
         if lane is None:
             async with self._slots:
                 await self.app(scope, receive, send)
@@ -47,3 +47,6 @@ class AdmissionMiddleware:
             lane_slots = self._lane_slots[lane] = anyio.CapacityLimiter(self.lanes[lane])
         async with lane_slots, self._slots:  # the lane first: a full lane waits without taking a shared slot
             await self.app(scope, receive, send)
+
+    def _lane(self, path: str) -> str | None:
+        return next((prefix for prefix in self.lanes if path.startswith(prefix)), None)

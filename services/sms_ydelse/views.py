@@ -97,9 +97,9 @@ async def _accept_new_call(engine: AsyncEngine, request: service.CallRequest) ->
 async def receive_ivr_call(body: IvrCallIn, principal: Ivr, request: Request) -> Response:
     # The hottest endpoint (payday: hundreds of calls a second). Nearly every call is new, with a valid CPR
     # number, from a caller under the limits: one statement, awaited on the event loop (PostgreSQL). Every
-    # other case (a replayed call id, a bad CPR number, a caller over the limits, SQLite) is one thread-pool
-    # hop to the general path (on the loop too with DB_ASYNC_HOT_PATHS). Either way the answer leaves only after
-    # the commit.
+    # other case (a replayed call id, a bad CPR number, a caller over the limits) takes the general path, an ORM
+    # transaction (on the event loop through the async engine; one thread-pool hop without it, as on SQLite).
+    # Either way the answer leaves only after the commit.
     call = service.validate_call(
         call_id=body.call_id,
         caller_number=body.caller_number,
@@ -109,12 +109,13 @@ async def receive_ivr_call(body: IvrCallIn, principal: Ivr, request: Request) ->
     )
     engine: AsyncEngine | None = getattr(request.app.state, "async_engine", None)
     answer: service.CallAnswer | None = None
-    one_statement = engine is not None and call.cpr is not None
-    if engine is not None and call.cpr is not None:
+    tried_new_call = engine is not None and call.cpr is not None
+    if tried_new_call:
+        assert engine is not None
         answer = await _accept_new_call(engine, call)
     if answer is None:
         answer = await unit_of_work(
-            engine, lambda session: service.record_call(session, request=call, new_call_tried=one_statement)
+            engine, lambda session: service.record_call(session, request=call, new_call_tried=tried_new_call)
         )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     if _wants_xml(request):

@@ -295,6 +295,7 @@ def test_new_calls_take_the_configured_path_with_the_same_answers(
     assert stored.cpr_encrypted == METTE  # encrypted at rest, readable by the worker's lookup
     events = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == "sms_ydelse.call.accepted")).all()
     assert [e.payload for e in events] == [{"call": first.json()["id"]}]
+    assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 1  # no event for the replay or typo
 
 
 def test_by_default_the_hot_paths_run_on_the_event_loop(api) -> None:

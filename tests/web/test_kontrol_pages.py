@@ -220,8 +220,15 @@ def test_caseworker_opens_a_case_from_the_queue_and_reads_its_forklaringsark(
     explained = next(i for i in queue["items"] if i["reasons"])
     explained_text = page.locator(f'[data-candidate-id="{explained["candidate_id"]}"]').inner_text()
     assert all(reason["text"] in explained_text for reason in explained["reasons"])
-    control = next(i for i in queue["items"] if i["arm"] == "control")
-    assert "Ingen vurdering" in page.locator(f'[data-candidate-id="{control["candidate_id"]}"]').inner_text()
+    # The queue lists the model arm by rank, then the control arm: whether a control candidate makes the first
+    # page depends on how many model candidates are still unopened (pytest-xdist may run this size on a fresh
+    # world, before or after another size opened one). When it does not, the page must be all model arm.
+    control = next((i for i in queue["items"] if i["arm"] == "control"), None)
+    if control is not None:
+        assert "Ingen vurdering" in page.locator(f'[data-candidate-id="{control["candidate_id"]}"]').inner_text()
+    else:
+        assert len(queue["items"]) == 20 and all(i["arm"] == "model" for i in queue["items"])
+        assert summary["released"]["control"] > 0
     no_sideways_scrolling(bp)
     web.check_axe(bp, "kø")
     web.screenshot(bp, "kontrol", "koe")

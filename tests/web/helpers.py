@@ -132,6 +132,13 @@ def no_sideways_scrolling(bp: BrowserPage) -> None:
     assert not wide, f"sideways scrolling at {width} px: {wide}"
 
 
+def focus_moves_to(bp: BrowserPage, element_id: str) -> None:
+    """Focus lands on the element with this id; a dialog's close event moves it a task after the dialog hides."""
+    bp.page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id", arg=element_id, timeout=10_000
+    )
+
+
 @dataclass
 class Web:
     """The page tests' toolbox in one fixture: `web.open_page("phone")`, `web.login_as(bp, service, user)`,

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from tests.web.helpers import Web, no_sideways_scrolling
+from tests.web.helpers import Web, focus_moves_to, no_sideways_scrolling
 from tests.web.kontrol_fixtures import kontrol_api, world_session
 
 pytestmark = pytest.mark.browser
@@ -529,7 +529,7 @@ def test_a_colleague_opened_the_case_first_the_dialog_says_so_and_the_queue_refr
     web.check_axe(bp, "åbn sag: allerede åbnet")
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
-    assert page.evaluate("() => document.activeElement.id") == "queue-heading"
+    focus_moves_to(bp, "queue-heading")
     db_session.expire_all()
     case = db_session.get(Case, uuid.UUID(str(candidate_id)))
     assert case is not None and case.assigned_to == "sb-bo"

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from tests.web.helpers import BrowserPage, Web
+from tests.web.helpers import BrowserPage, Web, focus_moves_to
 from tests.web.kontrol_fixtures import kontrol_api, world_session
 
 pytestmark = pytest.mark.browser
@@ -320,7 +320,7 @@ def test_caseworker_dismisses_a_candidate_from_the_queue_with_a_reason(
     dialog.wait_for(state="hidden")
     page.locator("#kk-status").filter(has_text=f"Kandidaten {item['reference']} er henlagt").wait_for()
     row.wait_for(state="detached")
-    assert page.evaluate("() => document.activeElement.id") == "queue-heading"
+    focus_moves_to(bp, "queue-heading")
     db_session.expire_all()
     candidate = db_session.get(Candidate, candidate_id)
     assert candidate is not None and candidate.status == "dismissed"

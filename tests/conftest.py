@@ -57,22 +57,35 @@ def database() -> Iterator[str]:
     reset_engine()
 
 
-def truncate_all() -> None:
-    """Empty every table of every schema the migrations created (between tests)."""
+def truncate_all(attempts: int = 5) -> None:
+    """Empty every table of every schema the migrations created (between tests).
+
+    The browser tests' servers keep polling (outbox relay, periodic jobs) while a fixture truncates: TRUNCATE
+    locks table after table, a poll holding one table and wanting the next can deadlock with it, and
+    PostgreSQL may pick the truncation as the victim. Then it is simply run again.
+    """
+    from psycopg.errors import DeadlockDetected
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from shared.db import SCHEMAS, get_engine
 
-    with get_engine().begin() as connection:
-        names = connection.execute(
-            text(
-                "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
-                "WHERE schemaname = ANY(:schemas) AND tablename <> 'alembic_version'"
-            ),
-            {"schemas": list(SCHEMAS)},
-        ).scalars().all()
-        if names:
-            connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    for attempt in range(1, attempts + 1):
+        try:
+            with get_engine().begin() as connection:
+                names = connection.execute(
+                    text(
+                        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+                        "WHERE schemaname = ANY(:schemas) AND tablename <> 'alembic_version'"
+                    ),
+                    {"schemas": list(SCHEMAS)},
+                ).scalars().all()
+                if names:
+                    connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.orig, DeadlockDetected) or attempt == attempts:
+                raise
 
 
 @pytest.fixture

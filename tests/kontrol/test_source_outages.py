@@ -228,6 +228,35 @@ def test_source_down_past_all_retries_is_a_dead_letter_and_an_incomplete_candida
     _assert_complete_and_scored_once(session, candidate)
 
 
+def test_a_new_run_ordered_for_an_incomplete_candidate_is_in_progress_until_it_ends(
+    world, session, client_for, auth, import_list, run_tasks, outage, calls
+) -> None:
+    client = client_for("kontrol")
+    anne, admin = auth("sb-anne", "kontrol"), auth("admin", "kontrol")
+    _queue_candidates(client, auth, import_list, world.outsider_cprs[:1])
+    outage("eflyt=down", task_max_retries=3)
+    run_tasks()
+    [candidate] = _candidates(session)
+    assert candidate.status == "incomplete"
+
+    # The caseworker orders a new run ("Indhent oplysninger igen"): no longer incomplete, not yet gathered.
+    assert client.post(f"/api/v1/candidates/{candidate.id}/gatherings", headers=anne).status_code == 202
+    detail = client.get(f"/api/v1/candidates/{candidate.id}", headers=anne).json()
+    assert detail["status"] == "received"
+    assert detail["gathering"] == {
+        "state": "in_progress",
+        "message": "Oplysningerne er bestilt og indhentes.",
+        "missing_sources": [],
+    }
+    assert client.get("/api/v1/incomplete-candidates", headers=admin).json() == []
+
+    outage("", task_max_retries=3)
+    run_tasks()
+    [candidate] = _candidates(session)
+    _assert_complete_and_scored_once(session, candidate)
+    assert calls["eflyt"] == 4
+
+
 def test_a_slow_source_times_out_and_counts_as_unavailable(
     world, session, client_for, auth, import_list, outage, calls
 ) -> None:

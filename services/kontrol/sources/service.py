@@ -75,6 +75,9 @@ def request_gathering(session: Session, *, candidate: Candidate) -> None:
     """Queue one gathering task for a candidate (a new run each time it is asked for)."""
     candidate.gathering_requested_at = utcnow()
     candidate.gather_count += 1
+    if candidate.status == "incomplete":
+        # A new run is no longer given up on: it is in progress until it completes or gives up again.
+        candidate.status = "received"
     publish(
         session,
         GATHERING_REQUESTED,

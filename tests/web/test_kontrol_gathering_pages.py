@@ -10,7 +10,9 @@ outbox, as in tests/kontrol/test_source_outages.py; the web servers never gather
 - a candidate's address (/sager/{id}, not opened) shows the API's Danish gathering message;
 - the administrator's /indstillinger lists the incomplete candidates by reference with the missing register,
   and "Prøv igen" replays the dead letter: once E-flyt is back the candidate is gathered and scored, and
-  leaves the list.
+  leaves the list;
+- the caseworker's "Indhent oplysninger igen" on /sager/{id} orders one new run (a double click sends one request)
+  and redraws the gathering state; a candidate dismissed meanwhile shows the API's 409, a missing role its 403.
 
 axe-core on every state shown, at desktop and phone size.
 """
@@ -28,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from tests.web.helpers import BrowserPage, Web, no_sideways_scrolling
+from tests.web.helpers import BrowserPage, Web, focus_moves_to, no_sideways_scrolling
 from tests.web.kontrol_fixtures import kontrol_api, world_session
 
 pytestmark = pytest.mark.browser
@@ -260,3 +262,90 @@ def test_the_admin_lists_incomplete_candidates_and_prov_igen_completes_one_once_
         assert "Der er ingen ufuldstændige kandidater" in section.inner_text()
     no_sideways_scrolling(bp)
     web.check_axe(bp, "ufuldstændige kandidater efter prøv igen")
+
+
+# Last in the module: ordering a gathering changes the world (the candidate no longer waits for BBR).
+@pytest.mark.parametrize("size", SIZES)
+def test_the_caseworker_orders_a_new_gathering_for_a_candidate_waiting_for_a_register(
+    size: str, world: World, db_session: Session, web: Web, api: Callable[..., httpx.Response]
+) -> None:
+    from services.kontrol.models import Candidate
+
+    candidate_id = world.waiting[SIZES.index(size)]
+    before = db_session.get(Candidate, uuid.UUID(candidate_id))
+    assert before is not None
+    count, requested = before.gather_count, before.gathering_requested_at
+    bp = web.logged_in(size, "kontrol", CASEWORKER, f"/sager/{candidate_id}")
+    page = bp.page
+    panel = page.locator("[data-case-problem] [data-candidate]")
+    panel.locator('[data-gathering-state="waiting_for_source"]').wait_for()
+    button = panel.get_by_role("button", name="Indhent oplysninger igen")
+
+    # A double click sends one request: the button is disabled while it is in flight.
+    button.dblclick()
+    page.locator("#kk-status").filter(has_text="Der indhentes nye oplysninger om kandidaten").wait_for()
+    assert "Der indhentes nye oplysninger" in panel.locator("[data-regather-queued]").inner_text()
+    state = panel.locator('[data-gathering-state="in_progress"]')
+    state.wait_for()
+    detail = api(CASEWORKER, f"/api/v1/candidates/{candidate_id}").json()
+    assert detail["gathering"]["state"] == "in_progress"
+    assert state.inner_text() == detail["gathering"]["message"]
+    assert panel.locator("[data-missing-sources]").count() == 0
+    assert [u for u in bp.request_urls if u.endswith("/gatherings")] == [
+        web.url("kontrol", f"/api/v1/candidates/{candidate_id}/gatherings")
+    ]
+    db_session.expire_all()
+    after = db_session.get(Candidate, uuid.UUID(candidate_id))
+    assert after is not None and after.gather_count == count + 1
+    assert after.gathering_requested_at is not None and (requested is None or after.gathering_requested_at > requested)
+    # The button stays for another order, enabled and with the focus.
+    assert button.is_enabled() and button.get_attribute("aria-busy") is None
+    focus_moves_to(bp, "regather-button")
+    _assert_pseudonymised(bp, world)
+    no_sideways_scrolling(bp)
+    web.check_axe(bp, "kandidat, ny indhentning bestilt")
+
+
+def test_a_candidate_dismissed_meanwhile_shows_the_apis_answer_and_a_refused_role_the_apis_403(
+    world: World, db_session: Session, web: Web, api: Callable[..., httpx.Response]
+) -> None:
+    from services.kontrol.models import Candidate
+
+    candidate = db_session.scalars(
+        select(Candidate).where(Candidate.status == "gathered").order_by(Candidate.received_at, Candidate.id)
+    ).first()
+    assert candidate is not None
+    candidate_id, count = str(candidate.id), candidate.gather_count
+    bp = web.logged_in("desktop", "kontrol", CASEWORKER, f"/sager/{candidate_id}")
+    page = bp.page
+    panel = page.locator("[data-case-problem] [data-candidate]")
+    button = panel.get_by_role("button", name="Indhent oplysninger igen")
+    button.wait_for()
+    result = panel.locator("[data-regather-result]")
+
+    # The session's token no longer carries the role (as when it was taken away): the API refuses in its words.
+    token = page.evaluate("() => KK.session.get().token")
+    page.evaluate(
+        "(token) => KK.session.set(Object.assign(KK.session.get(), {token: token}))", web.token(ADMIN, "kontrol")
+    )
+    button.click()
+    page.locator("#kk-alert").filter(has_text="Din rolle giver ikke adgang til denne handling.").wait_for()
+    assert result.inner_text() == "Din rolle giver ikke adgang til denne handling."
+    page.evaluate("(token) => KK.session.set(Object.assign(KK.session.get(), {token: token}))", token)
+
+    # A colleague dismisses the candidate while the page is shown: the API's 409, the status redrawn.
+    dismissed = api("sb-bo", f"/api/v1/candidates/{candidate_id}/dismissals", "POST", json={"reason": "ikke_relevant"})
+    assert dismissed.status_code == 201, dismissed.text
+    button.click()
+    refused = api(CASEWORKER, f"/api/v1/candidates/{candidate_id}/gatherings", "POST")
+    assert refused.status_code == 409
+    page.locator("#kk-alert").filter(has_text=refused.json()["detail"]).wait_for()
+    assert result.inner_text() == refused.json()["detail"]
+    panel.locator('[data-candidate-status="dismissed"]').wait_for()
+    assert button.count() == 0
+    focus_moves_to(bp, "candidate-heading")
+    db_session.expire_all()
+    after = db_session.get(Candidate, candidate.id)
+    assert after is not None and after.gather_count == count  # neither the 403 nor the 409 ordered anything
+    no_sideways_scrolling(bp)
+    web.check_axe(bp, "kandidat, henlagt imens")

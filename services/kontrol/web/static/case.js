@@ -3,14 +3,17 @@
  * the API), the underretning and journaling status, partshøring, the caseworker's decision with amounts per
  * benefit type (kroner on screen, øre in the API) and keyword search in the municipal notes.
  * An address that is a candidate not yet opened shows the API's 409 and the candidate's pseudonymised state,
- * with its data gathering (waiting for a register / incomplete) in the API's Danish words.
+ * with its data gathering (waiting for a register / incomplete) in the API's Danish words, and
+ * "Indhent oplysninger igen" (POST /api/v1/candidates/{id}/gatherings) for a caseworker.
  */
 (function () {
   "use strict";
   var el = KK.el;
   var caseId = KK.page.params.case_id;
   var base = "/api/v1/cases/" + encodeURIComponent(caseId);
+  var candidateUrl = "/api/v1/candidates/" + encodeURIComponent(caseId);
   var current = null;
+  var mayGather = false; // the role POST .../gatherings takes; the API still decides (403 in its words)
 
   function today(offsetDays) {
     var d = new Date(Date.now() + (offsetDays || 0) * 86400000);
@@ -128,18 +131,18 @@
     incomplete: "Ufuldstændig – en datakilde svarede ikke",
     dismissed: "Henlagt",
     expired: "Udløbet",
+    opened: "Åbnet som kontrolsag", // reached when a colleague opens it while the page is shown
+    closed: "Lukket",
   };
 
-  /**
-   * The address is a candidate not (yet) opened as a case: show what the caseworker may see of it without
-   * opening it (GET /api/v1/candidates/{id}: pseudonymised, no person), above all where its data gathering
-   * stands – waiting for a register, or incomplete – in the API's Danish words.
-   */
-  function renderCandidate(box, c) {
+  // Statuses a new gathering can be ordered for (as the API's GATHERABLE); others are frozen or closed.
+  var GATHERABLE = { received: true, gathered: true, incomplete: true };
+
+  /** The candidate's status and where its data gathering stands (redrawn after "Indhent oplysninger igen"). */
+  function candidateState(c) {
     var g = c.gathering || {};
     var warn = g.state === "waiting_for_source" || g.state === "incomplete";
-    var panel = el("section", { class: "panel", "aria-labelledby": "candidate-heading", "data-candidate": c.reference },
-      el("h2", { id: "candidate-heading" }, "Kandidat " + c.reference),
+    return el("div", { "data-candidate-state": c.status },
       KT.facts([
         ["Status", CANDIDATE_STATUS[c.status] || c.status, { "data-candidate-status": c.status }],
         ["Modtaget", KK.format.dateTime(c.received_at)],
@@ -153,7 +156,68 @@
           return el("li", { "data-source": m.source }, el("strong", null, m.label), m.reason ? ": " + m.reason : "");
         }))
         : null);
+  }
+
+  /**
+   * The address is a candidate not (yet) opened as a case: show what the caseworker may see of it without
+   * opening it (GET /api/v1/candidates/{id}: pseudonymised, no person), above all where its data gathering
+   * stands – waiting for a register, or incomplete – in the API's Danish words.
+   */
+  function renderCandidate(box, c) {
+    var panel = el("section", { class: "panel", "aria-labelledby": "candidate-heading", "data-candidate": c.reference },
+      el("h2", { id: "candidate-heading" }, "Kandidat " + c.reference),
+      candidateState(c));
+    if (mayGather && GATHERABLE[c.status]) {
+      var button = el("button", { type: "button", class: "button button--secondary", id: "regather-button", "data-regather": "" },
+        "Indhent oplysninger igen");
+      var result = el("div", { "data-regather-result": "" });
+      button.addEventListener("click", function () { regather(panel, button, result); });
+      panel.appendChild(el("div", { class: "actions", "data-regather-actions": "" }, button));
+      panel.appendChild(result);
+    }
     box.appendChild(panel);
+  }
+
+  /** Redraw the candidate's state from the API; the button goes when no gathering can be ordered any more. */
+  function refreshCandidate(panel) {
+    return KK.api(candidateUrl).then(function (c) {
+      panel.querySelector("[data-candidate-state]").replaceWith(candidateState(c));
+      var actions = panel.querySelector("[data-regather-actions]");
+      if (actions && !GATHERABLE[c.status]) actions.remove();
+    });
+  }
+
+  function regather(panel, button, result) {
+    if (button.getAttribute("aria-busy") === "true") return; // a double click sends one request
+    button.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    KK.clear(result);
+    KK.api(candidateUrl + "/gatherings", { method: "POST" }).then(function () {
+      return refreshCandidate(panel).catch(function () { /* it is ordered all the same */ }).then(function () {
+        var text = "Der indhentes nye oplysninger om kandidaten. Kandidaten vurderes, når alle registre har svaret.";
+        result.appendChild(el("p", { class: "result result--ok", "data-regather-queued": "" }, text));
+        KK.status(text);
+      });
+    }, function (error) {
+      if (error.status === 401) return; // KK.api has gone to the login page
+      KT.showError(result, error);
+      KK.alert(error.message);
+      // Opened, dismissed or expired meanwhile: show the candidate as it stands now (the message stays).
+      if (error.status === 409) return refreshCandidate(panel).catch(function () { /* the message says it */ });
+    }).then(function () {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      // A disabled button drops the focus (to <main> or the page): give it back unless the user has moved on
+      // to another control; to the heading when the button is gone.
+      if (document.contains(button)) {
+        var active = document.activeElement;
+        if (!active || !active.matches("a[href], button, input, select, textarea")) button.focus();
+        return;
+      }
+      var heading = document.getElementById("candidate-heading");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    });
   }
 
   function load() {
@@ -165,7 +229,7 @@
         el("p", null, el("a", { href: "/sager" }, "Gå til Mine sager"), " · ", el("a", { href: "/koe" }, "Gå til køen"))));
       document.querySelector("[data-case-body]").hidden = true;
       if (error.status === 409 && /case_not_opened$/.test(error.problem.type || "")) {
-        return KK.api("/api/v1/candidates/" + encodeURIComponent(caseId)).then(function (c) {
+        return KK.api(candidateUrl).then(function (c) {
           renderCandidate(box, c);
         }, function () { /* the message above says what matters */ });
       }
@@ -299,7 +363,8 @@
     });
   }
 
-  KK.page.ready(function () {
+  KK.page.ready(function (user) {
+    mayGather = KK.session.hasRole(user, ["sagsbehandler"]);
     bindHearing();
     bindDecision();
     bindNotes();

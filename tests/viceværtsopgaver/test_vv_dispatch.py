@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -74,9 +74,10 @@ def test_nobody_on_duty_goes_to_the_board_and_is_dispatched_later(api, h, world,
 
 
 def test_absence_counts_as_off_duty(api, h, world, order):
+    from services.viceværtsopgaver.common.workhours import local_date
     from shared.db import utcnow
 
-    today = utcnow().date()
+    today = local_date(utcnow())
     absence = api.post(
         f"/api/v1/caretakers/{world['lars']}/absences",
         json={
@@ -284,6 +285,61 @@ def test_engine_decision_at_a_fixed_time(world):
         task.priority = "akut"
         urgent = decide(s, task=task, now=datetime(2026, 11, 24, 13, 30, tzinfo=UTC))
         assert urgent.kind == "caretaker"
+        s.rollback()
+
+
+def test_a_round_the_clock_shift_goes_on_past_midnight_unless_tomorrow_is_off():
+    """A 00:00-24:00 caretaker at 23:50 has tomorrow's shift ahead too; a day shift ends when it ends."""
+    from types import SimpleNamespace
+
+    from services.viceværtsopgaver.common.workhours import remaining_shift_minutes
+
+    always = SimpleNamespace(work_days=[1, 2, 3, 4, 5, 6, 7], work_start_minute=0, work_end_minute=24 * 60)
+    weekdays = SimpleNamespace(work_days=[1, 2, 3, 4, 5], work_start_minute=0, work_end_minute=24 * 60)
+    day_shift = SimpleNamespace(work_days=[1, 2, 3, 4, 5, 6, 7], work_start_minute=7 * 60, work_end_minute=15 * 60)
+    tuesday_2350 = datetime(2026, 11, 24, 22, 50, tzinfo=UTC)  # 23:50 in Copenhagen
+    friday_2350 = datetime(2026, 11, 27, 22, 50, tzinfo=UTC)
+    tomorrow_off = [SimpleNamespace(starts_on=tuesday_2350.date() + timedelta(days=1), ends_on=date(2026, 12, 1))]
+
+    assert remaining_shift_minutes(always, tuesday_2350) == 10  # today's shift only, as before
+    assert remaining_shift_minutes(always, tuesday_2350, into_next_day=True) == 10 + 24 * 60
+    assert remaining_shift_minutes(always, tuesday_2350, tomorrow_off, into_next_day=True) == 10
+    assert remaining_shift_minutes(weekdays, friday_2350, into_next_day=True) == 10  # Saturday is off
+    assert remaining_shift_minutes(day_shift, datetime(2026, 11, 24, 13, 30, tzinfo=UTC), into_next_day=True) == 30
+
+
+def test_dispatch_at_ten_to_midnight_assigns_a_round_the_clock_caretaker(world):
+    """Lars and Ali are on duty around the clock: a 40-minute task at 23:50 is theirs, not the board's."""
+    from services.viceværtsopgaver.dispatch.engine import decide
+    from services.viceværtsopgaver.registry.models import Absence
+    from services.viceværtsopgaver.task.models import Task
+    from shared.db import session_scope
+
+    tuesday_2350 = datetime(2026, 11, 24, 22, 50, tzinfo=UTC)  # 23:50 in Copenhagen
+    wednesday = date(2026, 11, 25)
+    with session_scope() as s:
+        task = Task(
+            case_number="T-2",
+            title="t",
+            task_type_id=world["type:vandhane"],
+            building_id=world["school"],
+            team_id=world["east"],
+            priority="normal",
+            expected_minutes=40,
+        )
+        s.add(task)
+        s.flush()
+        decision = decide(s, task=task, now=tuesday_2350)
+        assert decision.kind == "caretaker" and decision.caretaker_id == world["lars"]  # the nearer one
+        # Lars is away from tomorrow: his day ends at midnight, so Ali (farther, on duty on) gets it.
+        s.add(Absence(caretaker_id=world["lars"], starts_on=wednesday, ends_on=wednesday, kind="ferie", created_by="t"))
+        s.flush()
+        decision = decide(s, task=task, now=tuesday_2350)
+        assert decision.kind == "caretaker" and decision.caretaker_id == world["ali"]
+        s.add(Absence(caretaker_id=world["ali"], starts_on=wednesday, ends_on=wednesday, kind="kursus", created_by="t"))
+        s.flush()
+        decision = decide(s, task=task, now=tuesday_2350)
+        assert decision.kind == "board" and decision.reason_code == "no_capacity"
         s.rollback()
 
 

@@ -9,6 +9,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+MINUTES_PER_DAY = 24 * 60
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
@@ -75,11 +76,27 @@ def on_duty(shift: Shift, at: datetime, absences: Iterable[AbsencePeriod] = ()) 
     return bounds[0] <= at < bounds[1]
 
 
-def remaining_shift_minutes(shift: Shift, at: datetime, absences: Iterable[AbsencePeriod] = ()) -> float:
-    """Minutes left of today's shift from the instant (0 when off duty)."""
+def round_the_clock(shift: Shift) -> bool:
+    """True for a 00:00-24:00 shift: each day's shift runs straight into the next day's."""
+    return shift.work_start_minute == 0 and shift.work_end_minute == MINUTES_PER_DAY
+
+
+def remaining_shift_minutes(
+    shift: Shift, at: datetime, absences: Iterable[AbsencePeriod] = (), *, into_next_day: bool = False
+) -> float:
+    """Minutes left of today's shift from the instant (0 when off duty).
+
+    With `into_next_day` a round-the-clock shift goes on into tomorrow's when tomorrow is a work day and not
+    among `absences` (the caller says so for absences it did not pass): at 23:50 such a caretaker is not ten
+    minutes from the end of their day.
+    """
     day = local_date(at)
     bounds = shift_bounds(shift, day)
     if bounds is None or is_absent(absences, day):
         return 0.0
     start, end = bounds
+    tomorrow = day + timedelta(days=1)
+    if into_next_day and round_the_clock(shift) and not is_absent(absences, tomorrow):
+        following = shift_bounds(shift, tomorrow)
+        end = following[1] if following is not None else end
     return max(0.0, (end - max(at, start)).total_seconds() / 60.0)

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from services.viceværtsopgaver.common.geo import road_km, travel_minutes
-from services.viceværtsopgaver.common.workhours import local_date, on_duty, remaining_shift_minutes
+from services.viceværtsopgaver.common.workhours import local_date, on_duty, remaining_shift_minutes, round_the_clock
 from services.viceværtsopgaver.registry.models import Absence, Building, Caretaker, Skill, TaskType, Team
 from services.viceværtsopgaver.task.models import Task
 from services.viceværtsopgaver.task.vocabulary import ACTIVE_WORK, AT_OR_TOWARDS_BUILDING
@@ -120,11 +120,13 @@ def qualified(caretaker: CaretakerLike, skills: Sequence[str]) -> bool:
     return set(skills) <= set(caretaker.skills or [])
 
 
-def absent_ids(session: Session, caretaker_ids: Sequence[uuid.UUID], now: datetime) -> set[uuid.UUID]:
-    """Caretakers with an absence covering today (Copenhagen date)."""
+def absent_ids(
+    session: Session, caretaker_ids: Sequence[uuid.UUID], now: datetime, *, days_ahead: int = 0
+) -> set[uuid.UUID]:
+    """Caretakers with an absence covering today (Copenhagen date), or the day `days_ahead` after it."""
     if not caretaker_ids:
         return set()
-    today = local_date(now)
+    today = local_date(now) + timedelta(days=days_ahead)
     return set(
         session.scalars(
             select(Absence.caretaker_id).where(
@@ -272,13 +274,15 @@ def rank(
     if ahead is None:
         ahead = work_ahead(session, [c.id for c in on_shift], now)
     load = ahead.urgent_load_minutes if urgent else ahead.load_minutes
+    # A round-the-clock caretaker's day does not end at midnight, unless they are away tomorrow.
+    off_tomorrow = absent_ids(session, [c.id for c in on_shift if round_the_clock(c)], now, days_ahead=1)
     candidates = []
     for c in on_shift:
         pos = _position(c, now, ahead.at_building)
         km = road_km(pos.latitude, pos.longitude, latitude, longitude)
         travel = travel_minutes(km)
         eta = load[c.id] + travel
-        remaining = remaining_shift_minutes(c, now)
+        remaining = remaining_shift_minutes(c, now, into_next_day=c.id not in off_tomorrow)
         fits = remaining >= travel + MIN_REMAINING_WORK if urgent else eta + expected_minutes <= remaining
         candidates.append(
             Candidate(

@@ -9,7 +9,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.viceværtsopgaver.common.geo import road_km, travel_minutes
-from services.viceværtsopgaver.common.workhours import local_date, on_duty, remaining_shift_minutes
+from services.viceværtsopgaver.common.workhours import (
+    local_date,
+    on_duty,
+    remaining_shift_minutes,
+    round_the_clock,
+)
 from services.viceværtsopgaver.dispatch import service as dispatch
 from services.viceværtsopgaver.dispatch.engine import absent_ids, loads, positions, qualified
 from services.viceværtsopgaver.registry.models import Building, Caretaker, TaskType, Team
@@ -23,10 +28,12 @@ MIN_FREE = 20.0
 
 
 def free_minutes(session: Session, *, caretaker: Caretaker, now: datetime) -> float:
-    """Unused minutes left today: remaining shift minus work ahead and an allowance per task."""
+    """Unused minutes left of the shift: remaining shift minus work ahead and an allowance per task."""
     if caretaker.id in absent_ids(session, [caretaker.id], now) or not on_duty(caretaker, now):
         return 0.0
-    remaining = remaining_shift_minutes(caretaker, now)
+    # As in dispatch: a round-the-clock shift goes on past midnight unless the caretaker is away tomorrow.
+    away_tomorrow = round_the_clock(caretaker) and bool(absent_ids(session, [caretaker.id], now, days_ahead=1))
+    remaining = remaining_shift_minutes(caretaker, now, into_next_day=not away_tomorrow)
     ahead = loads(session, [caretaker.id], now)[caretaker.id]
     waiting = session.scalar(
         select(func.count()).where(

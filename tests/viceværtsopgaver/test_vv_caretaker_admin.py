@@ -97,9 +97,10 @@ def test_working_hours_need_if_match_and_get_danish_field_errors(api, h, world):
 
 
 def test_absences_can_be_listed_from_a_date(api, h, world):
+    from services.viceværtsopgaver.common.workhours import local_date
     from shared.db import utcnow
 
-    today = utcnow().date()
+    today = local_date(utcnow())
     url = f"/api/v1/caretakers/{world['lars']}/absences"
     for start, end, kind in ((-10, -8, "ferie"), (-1, 0, "syg"), (7, 11, "kursus")):
         body = {

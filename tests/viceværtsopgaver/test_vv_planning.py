@@ -93,9 +93,10 @@ def test_day_plan_groups_buildings_and_reports_naive_distance(api, h, world, ord
 
 
 def test_templates_generate_planned_work_once(api, h, world, run_tasks):
+    from services.viceværtsopgaver.common.workhours import local_date
     from shared.db import utcnow
 
-    today = utcnow().date()
+    today = local_date(utcnow())
     created = api.post(
         "/api/v1/task-templates",
         json={

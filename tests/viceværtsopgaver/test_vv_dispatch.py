@@ -253,25 +253,31 @@ def test_split_and_parent_closes_when_parts_are_done(api, h, world, order, run_t
     assert nested.status_code == 409
 
 
+def _vandhane_task(world, case_number: str):
+    """A normal-priority 40-minute vandhane task at the school for Team Øst, not yet added to a session."""
+    from services.viceværtsopgaver.task.models import Task
+
+    return Task(
+        case_number=case_number,
+        title="t",
+        task_type_id=world["type:vandhane"],
+        building_id=world["school"],
+        team_id=world["east"],
+        priority="normal",
+        expected_minutes=40,
+    )
+
+
 def test_engine_decision_at_a_fixed_time(world):
     """Unit level: a weekday shift caretaker is on duty at 10:00 and off at 20:00 Copenhagen time."""
     from services.viceværtsopgaver.dispatch.engine import decide
     from services.viceværtsopgaver.registry.models import Caretaker
-    from services.viceværtsopgaver.task.models import Task
     from shared.db import session_scope
 
     with session_scope() as s:
         for c in s.scalars(select(Caretaker)):
             c.work_days, c.work_start_minute, c.work_end_minute = [1, 2, 3, 4, 5], 7 * 60, 15 * 60
-        task = Task(
-            case_number="T-1",
-            title="t",
-            task_type_id=world["type:vandhane"],
-            building_id=world["school"],
-            team_id=world["east"],
-            priority="normal",
-            expected_minutes=40,
-        )
+        task = _vandhane_task(world, "T-1")
         s.add(task)
         s.flush()
         tuesday_10 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
@@ -312,21 +318,12 @@ def test_dispatch_at_ten_to_midnight_assigns_a_round_the_clock_caretaker(world):
     """Lars and Ali are on duty around the clock: a 40-minute task at 23:50 is theirs, not the board's."""
     from services.viceværtsopgaver.dispatch.engine import decide
     from services.viceværtsopgaver.registry.models import Absence
-    from services.viceværtsopgaver.task.models import Task
     from shared.db import session_scope
 
     tuesday_2350 = datetime(2026, 11, 24, 22, 50, tzinfo=UTC)  # 23:50 in Copenhagen
     wednesday = date(2026, 11, 25)
     with session_scope() as s:
-        task = Task(
-            case_number="T-2",
-            title="t",
-            task_type_id=world["type:vandhane"],
-            building_id=world["school"],
-            team_id=world["east"],
-            priority="normal",
-            expected_minutes=40,
-        )
+        task = _vandhane_task(world, "T-2")
         s.add(task)
         s.flush()
         decision = decide(s, task=task, now=tuesday_2350)

@@ -134,9 +134,7 @@ def no_sideways_scrolling(bp: BrowserPage) -> None:
 
 def focus_moves_to(bp: BrowserPage, element_id: str) -> None:
     """Focus lands on the element with this id; a dialog's close event moves it a task after the dialog hides."""
-    bp.page.wait_for_function(
-        "(id) => document.activeElement && document.activeElement.id === id", arg=element_id, timeout=10_000
-    )
+    bp.page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=element_id)
 
 
 @dataclass

@@ -98,5 +98,6 @@ def remaining_shift_minutes(
     tomorrow = day + timedelta(days=1)
     if into_next_day and round_the_clock(shift) and not is_absent(absences, tomorrow):
         following = shift_bounds(shift, tomorrow)
-        end = following[1] if following is not None else end
+        if following is not None:
+            end = following[1]
     return max(0.0, (end - max(at, start)).total_seconds() / 60.0)
